@@ -1,0 +1,75 @@
+/*
+ * tmpl.h - Go text/template, in C: the public face of the template engine.
+ *
+ * Values are documents (lib/doc.h): nil, bool, int, uint, float, string, list, map.  The
+ * data passed as "." is a document; functions take and return documents.
+ *
+ * Usage:
+ *   struct tmpl *t = tmpl_new("spec.yaml.gotmpl");
+ *   tmpl_add_funcs(t, sprig_funcs, sprig_nfuncs);       // optional extra functions
+ *   tmpl_parse(t, text, len, &e);                       // may be called for several texts
+ *   tmpl_execute(t, NULL, data, &out, &e);              // NULL = the template named at new
+ *   tmpl_free(t);
+ *
+ * Errors read like Go's: "template: NAME:LINE:COL: executing \"NAME\" at <fn>: error
+ * calling fn: ..." and parse errors "template: NAME:LINE: ...".
+ */
+#ifndef VALS_TMPL_H
+#define VALS_TMPL_H
+
+#include <stddef.h>
+
+#include "../../lib/dbuf.h"
+#include "../../lib/doc.h"
+#include "../../lib/verr.h"
+
+struct tmpl;
+struct tmpl_call;
+
+/*
+ * A template function.  `argv` are borrowed (do not free or keep them); on success store
+ * a new document (owned by the caller) in *out and return 0.  On failure return
+ * tmpl_call_fail(call, ...) which records the message; the engine adds the
+ * "error calling NAME:" prefix and the position.
+ */
+typedef int (*tmpl_fn)(struct tmpl_call *call, struct doc *const *argv, int argc,
+                       struct doc **out);
+
+#define TMPL_VARIADIC (-1)
+
+struct tmpl_func {
+    const char *name;
+    tmpl_fn fn;
+    int min_args; /* checked by the engine before the call */
+    int max_args; /* TMPL_VARIADIC for no upper bound */
+};
+
+/* Record the failure of the current call (printf-style); returns VALS_EBACKEND. */
+int tmpl_call_fail(struct tmpl_call *call, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* The opaque pointer given to tmpl_set_userdata (rmk functions reach their context). */
+void *tmpl_call_userdata(struct tmpl_call *call);
+/* The template that is executing (e.g. so `include`/`tpl` can run another one). */
+struct tmpl *tmpl_call_template(struct tmpl_call *call);
+
+enum tmpl_missingkey {
+    TMPL_MISSINGKEY_DEFAULT, /* "<no value>" when printed */
+    TMPL_MISSINGKEY_ZERO,
+    TMPL_MISSINGKEY_ERROR,
+};
+
+struct tmpl *tmpl_new(const char *name);
+void tmpl_free(struct tmpl *t);
+/* Register functions (the array must outlive the template). Later names override. */
+int tmpl_add_funcs(struct tmpl *t, const struct tmpl_func *funcs, size_t n);
+void tmpl_set_userdata(struct tmpl *t, void *userdata);
+void tmpl_set_missingkey(struct tmpl *t, enum tmpl_missingkey mode);
+/* Change the action delimiters (Go's Delims); NULL keeps the default. */
+int tmpl_set_delims(struct tmpl *t, const char *left, const char *right);
+/* Parse `text` into the template set, under the set's name (define/block add others). */
+int tmpl_parse(struct tmpl *t, const char *text, size_t len, struct verr *e);
+/* Execute template `name` (NULL: the set's own name) with `data` as "."; appends to out. */
+int tmpl_execute(struct tmpl *t, const char *name, const struct doc *data, struct dbuf *out,
+                 struct verr *e);
+
+#endif
