@@ -24,7 +24,14 @@
 #include "../../lib/verr.h"
 
 struct tmpl;
-struct tmpl_call;
+
+/* The state of one function call, given to every tmpl_fn. */
+struct tmpl_call {
+    const char *name;  /* the function's name */
+    struct tmpl *tmpl; /* the executing template set */
+    void *userdata;    /* from tmpl_set_userdata */
+    char err[512];     /* set by tmpl_call_fail */
+};
 
 /*
  * A template function.  `argv` are borrowed (do not free or keep them); on success store
