@@ -20,7 +20,7 @@
 #include "verr.h"
 
 #define AGE_RECIPIENT_STRLEN 62 /* "age1" + 58 */
-#define AGE_IDENTITY_STRLEN 74  /* "AGE-SECRET-KEY-1" + 58 */
+#define AGE_IDENTITY_STRLEN  74 /* "AGE-SECRET-KEY-1" + 58 */
 
 struct age_recipient {
     uint8_t pub[32]; /* X25519 public key */

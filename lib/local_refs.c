@@ -62,8 +62,8 @@ static int is_name_char(char c, int first)
 }
 
 /* Append the value of an expression "${...}" body (without braces). */
-static int envsubst_braced(const char *b, size_t len, local_env_fn env, void *ctx,
-                           struct dbuf *out, struct verr *e)
+static int envsubst_braced(const char *b, size_t len, local_env_fn env, void *ctx, struct dbuf *out,
+                           struct verr *e)
 {
     size_t i = 0, nlen;
     const char *val;
@@ -157,8 +157,8 @@ static int envsubst_braced(const char *b, size_t len, local_env_fn env, void *ct
     return verr_set(e, VALS_EBAD_REF, "envsubst: bad substitution \"${%.*s}\"", (int)len, b);
 }
 
-int local_envsubst_expand(const char *s, size_t len, local_env_fn env, void *ctx,
-                          struct dbuf *out, struct verr *e)
+int local_envsubst_expand(const char *s, size_t len, local_env_fn env, void *ctx, struct dbuf *out,
+                          struct verr *e)
 {
     size_t i = 0;
     int rc = 0;
@@ -206,8 +206,7 @@ int local_envsubst_expand(const char *s, size_t len, local_env_fn env, void *ctx
     return rc;
 }
 
-int local_parse_map(const char *buf, size_t len, const char *name, struct doc **out,
-                    struct verr *e)
+int local_parse_map(const char *buf, size_t len, const char *name, struct doc **out, struct verr *e)
 {
     struct doc_stream st;
     int rc;
@@ -231,8 +230,8 @@ int local_parse_map(const char *buf, size_t len, const char *name, struct doc **
     return 0;
 }
 
-int local_envsubst(const struct ref *r, int map_mode, local_env_fn env, void *ctx,
-                   struct doc **out, struct verr *e)
+int local_envsubst(const struct ref *r, int map_mode, local_env_fn env, void *ctx, struct doc **out,
+                   struct verr *e)
 {
     struct dbuf b = DBUF_INIT;
     size_t len = strlen(r->key);
@@ -291,9 +290,10 @@ int local_read_file(const char *path, size_t max, struct dbuf *out, struct verr 
 
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return verr_set(e, errno == ENOENT ? VALS_ENOT_FOUND
-                           : errno == EACCES ? VALS_EDENIED
-                                             : VALS_EIO,
+        return verr_set(e,
+                        errno == ENOENT   ? VALS_ENOT_FOUND
+                        : errno == EACCES ? VALS_EDENIED
+                                          : VALS_EIO,
                         "open %s: %s", path, strerror(errno));
     if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
         rc = verr_set(e, VALS_EIO, "read %s: is a directory or cannot be read", path);

@@ -25,12 +25,12 @@ int local_echo(const struct ref *r, int map_mode, struct doc **out, struct verr 
 
 /* Shell-like substitution of a8m/envsubst: $V ${V} ${V-d} ${V:-d} ${V=d} ${V:=d} ${V+a}
  * ${V:+a} ${#V} ${V^} ${V^^} ${V,} ${V,,} ${V:off} ${V:off:len} and $$ for a literal '$'. */
-int local_envsubst_expand(const char *s, size_t len, local_env_fn env, void *ctx,
-                          struct dbuf *out, struct verr *e);
+int local_envsubst_expand(const char *s, size_t len, local_env_fn env, void *ctx, struct dbuf *out,
+                          struct verr *e);
 /* envsubst ref: the key (trailing '/' and whitespace trimmed) substituted; map mode parses
  * the result as a YAML mapping. */
-int local_envsubst(const struct ref *r, int map_mode, local_env_fn env, void *ctx,
-                   struct doc **out, struct verr *e);
+int local_envsubst(const struct ref *r, int map_mode, local_env_fn env, void *ctx, struct doc **out,
+                   struct verr *e);
 
 /* Resolve a file ref's path: absolute keys as is, relative ones against `cwd` (NULL: the
  * process's directory).  *path is malloc'ed. */

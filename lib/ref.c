@@ -91,13 +91,13 @@ static int unescape(const char *s, size_t len, enum esc_mode mode, const char *b
             if (i + 2 >= len || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
                 size_t l = len - i < 3 ? len - i : 3;
                 free(o);
-                return verr_set(e, VALS_EBAD_REF, "parse \"%s\": invalid URL escape \"%.*s\"",
-                                body, (int)l, s + i);
+                return verr_set(e, VALS_EBAD_REF, "parse \"%s\": invalid URL escape \"%.*s\"", body,
+                                (int)l, s + i);
             }
             if (mode == ESC_HOST && unhex(s[i + 1]) < 8 && memcmp(s + i, "%25", 3) != 0) {
                 free(o);
-                return verr_set(e, VALS_EBAD_REF, "parse \"%s\": invalid URL escape \"%.3s\"",
-                                body, s + i);
+                return verr_set(e, VALS_EBAD_REF, "parse \"%s\": invalid URL escape \"%.3s\"", body,
+                                s + i);
             }
             o[n++] = (char)(unhex(s[i + 1]) << 4 | unhex(s[i + 2]));
             i += 2;

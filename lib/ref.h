@@ -18,9 +18,9 @@
 #include "doc.h"
 #include "verr.h"
 
-#define REF_MAX_LEN 8192     /* longest ref body accepted */
+#define REF_MAX_LEN     8192 /* longest ref body accepted */
 #define REF_MAX_NESTING 10   /* nested ref rounds, as vals */
-#define REF_MAX_PARAMS 64    /* query parameters */
+#define REF_MAX_PARAMS  64   /* query parameters */
 
 /* One occurrence of a ref in a text. Offsets are into the searched text. */
 struct ref_match {
@@ -49,7 +49,7 @@ struct ref {
     char *fragment; /* decoded, one leading '/' removed; NULL in string mode (absent/empty) */
     struct ref_param *params; /* query parameters in order (duplicates kept) */
     size_t nparams;
-    char *query;    /* canonical query: sorted by name, values escaped; "" when none */
+    char *query; /* canonical query: sorted by name, values escaped; "" when none */
 };
 
 /* Parse a ref body. Errors (VALS_EBAD_REF) read like vals':
@@ -77,8 +77,8 @@ int ref_walk(const struct doc *root, const char *fragment, const char *refname,
  * and finally returns VALS_EPENDING, so an asynchronous caller can fetch them all at once
  * and evaluate again.
  */
-typedef int (*ref_lookup_fn)(void *ctx, const char *body, size_t len, int secret,
-                             struct doc **out, struct verr *e);
+typedef int (*ref_lookup_fn)(void *ctx, const char *body, size_t len, int secret, struct doc **out,
+                             struct verr *e);
 
 struct ref_eval {
     ref_lookup_fn lookup;
@@ -100,8 +100,7 @@ int ref_eval_value(const struct ref_eval *ev, const char *s, size_t len, struct 
                    struct verr *e);
 /* Evaluate a document: standalone refs (and with inline_refs, embedded ones) resolved,
  * key order, comments and non-ref values kept.  *out is a new document. */
-int ref_eval_doc(const struct ref_eval *ev, const struct doc *in, struct doc **out,
-                 struct verr *e);
+int ref_eval_doc(const struct ref_eval *ev, const struct doc *in, struct doc **out, struct verr *e);
 /* Does this string contain a ref at all? */
 int ref_contains(const char *s, size_t len);
 

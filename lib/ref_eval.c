@@ -87,12 +87,11 @@ int ref_resolve_nested(const struct ref_eval *ev, const char *s, size_t len, cha
         if (inner < 0)
             break;
         if (++rounds > REF_MAX_NESTING) {
-            rc = verr_set(e, VALS_EBAD_REF, "maximum nesting depth (%d) exceeded",
-                          REF_MAX_NESTING);
+            rc = verr_set(e, VALS_EBAD_REF, "maximum nesting depth (%d) exceeded", REF_MAX_NESTING);
             goto out;
         }
-        rc = ev->lookup(ev->ctx, cur.p + m.body_start, m.body_end - m.body_start, m.secret, &val,
-                        e);
+        rc =
+            ev->lookup(ev->ctx, cur.p + m.body_start, m.body_end - m.body_start, m.secret, &val, e);
         if (rc != 0)
             goto out;
         if (val->type == DOC_NULL || val->type == DOC_MAP || val->type == DOC_LIST) {
@@ -223,7 +222,8 @@ int ref_eval_value(const struct ref_eval *ev, const char *s, size_t len, struct 
  * newline (a ref ends at either). */
 static int standalone_candidate(const char *s, size_t len)
 {
-    if (!((len >= 4 && memcmp(s, "ref+", 4) == 0) || (len >= 10 && memcmp(s, "secretref+", 10) == 0)))
+    if (!((len >= 4 && memcmp(s, "ref+", 4) == 0) ||
+          (len >= 10 && memcmp(s, "secretref+", 10) == 0)))
         return 0;
     return memchr(s, ' ', len) == NULL && memchr(s, '\n', len) == NULL;
 }
@@ -251,8 +251,7 @@ static int eval_string(const struct ref_eval *ev, const struct doc *in, struct d
         size_t flen = 0;
         if ((rc = ref_resolve_nested(ev, s, len, &flat, &flen, e)) != 0)
             return rc;
-        if (ref_find(flat, flen, 0, &m) && m.start == 0 && m.end == flen &&
-            !excluded(ev, m.secret))
+        if (ref_find(flat, flen, 0, &m) && m.start == 0 && m.end == flen && !excluded(ev, m.secret))
             rc = ev->lookup(ev->ctx, flat + m.body_start, m.body_end - m.body_start, m.secret, out,
                             e);
         else
@@ -324,8 +323,7 @@ fail:
     return rc;
 }
 
-int ref_eval_doc(const struct ref_eval *ev, const struct doc *in, struct doc **out,
-                 struct verr *e)
+int ref_eval_doc(const struct ref_eval *ev, const struct doc *in, struct doc **out, struct verr *e)
 {
     int pending = 0;
     int rc = eval_node(ev, in, out, &pending, e);

@@ -65,8 +65,7 @@ static int walk(const struct doc *cur, const char *frag, const char *refname, co
                             "%s: unexpected type of value for key at %zu=%.*s in fragment \"%s\": "
                             "expected a map, got a %s",
                             refname, i > 0 ? i - 1 : 0, i > 0 ? (int)slen[i - 1] : 0,
-                            i > 0 ? seg[i - 1] : "", frag,
-                            doc_type_name((enum doc_type)cur->type));
+                            i > 0 ? seg[i - 1] : "", frag, doc_type_name((enum doc_type)cur->type));
         }
         next = step(cur, seg[i], slen[i]);
         if (next == NULL && memchr(seg[i], '.', slen[i]) != NULL) {

@@ -65,9 +65,9 @@ int vals_resolve_string(struct vals_client *c, const char *ref, char **value, si
 
 /* One item of a resolve_many answer. */
 struct vals_item {
-    int code;     /* 0 or VALS_E* */
-    char *error;  /* message when code != 0 */
-    char *value;  /* msgpack bytes when code == 0 */
+    int code;    /* 0 or VALS_E* */
+    char *error; /* message when code != 0 */
+    char *value; /* msgpack bytes when code == 0 */
     size_t len;
 };
 /* Resolve n refs in one round trip; items[i] answers refs[i].  The call fails only when
@@ -85,8 +85,8 @@ int vals_eval(struct vals_client *c, const char *doc, size_t len, int flags, cha
 /* cache.stats as msgpack map bytes. */
 int vals_stats(struct vals_client *c, char **out, size_t *outlen, char **err);
 /* cache.clear: everything (ref and prefix NULL), one ref, or a prefix; *dropped = count. */
-int vals_cache_clear(struct vals_client *c, const char *ref, const char *prefix,
-                     uint64_t *dropped, char **err);
+int vals_cache_clear(struct vals_client *c, const char *ref, const char *prefix, uint64_t *dropped,
+                     char **err);
 /* Ask the daemon to exit (same uid only). */
 int vals_shutdown(struct vals_client *c, char **err);
 

@@ -137,8 +137,8 @@ static const char *deviation(const char *id)
 /* Value of "name=" in an expected PARSE text, up to the next known token. */
 static int expected_field(const char *exp, const char *name, char *out, size_t outlen)
 {
-    static const char *const keys[] = {"scheme", "host", "path",        "query", "fragment",
-                                       "key",    "frag", "doccache",    "kind",  "body",
+    static const char *const keys[] = {"scheme", "host",        "path",     "query", "fragment",
+                                       "key",    "frag",        "doccache", "kind",  "body",
                                        "full",   "provider_id", NULL};
     char pat[64];
     const char *p = exp, *v, *end;
@@ -250,8 +250,11 @@ static void check_parse_row(const struct row *r)
         const char *name;
         const char *val;
     } fields[] = {
-        {"scheme", ref.scheme}, {"host", ref.host}, {"path", ref.path},
-        {"key", ref.key},       {"frag", ref.fragment ? ref.fragment : ""},
+        {"scheme", ref.scheme},
+        {"host", ref.host},
+        {"path", ref.path},
+        {"key", ref.key},
+        {"frag", ref.fragment ? ref.fragment : ""},
     };
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         if (!expected_field(r->expected, fields[i].name, want, sizeof(want)))
@@ -679,8 +682,9 @@ static void test_eval_standalone(void **state)
     struct dbuf b = DBUF_INIT;
     (void)state;
 
-    in = parse_yaml_one("# keep me\nsecrets:\n  dbUser: ref+echo://my-app\n"
-                        "  dbUrl: \"postgres://user:ref+echo://pw+@db\"\n  num: ref+echo://a/b#/a\n");
+    in = parse_yaml_one(
+        "# keep me\nsecrets:\n  dbUser: ref+echo://my-app\n"
+        "  dbUrl: \"postgres://user:ref+echo://pw+@db\"\n  num: ref+echo://a/b#/a\n");
     assert_int_equal(ref_eval_doc(&ev, in, &out, &e), 0);
     assert_int_equal(doc_emit_yaml(out, &b, 0), 0);
     assert_string_equal(b.p, "# keep me\nsecrets:\n  dbUser: my-app\n"
@@ -728,11 +732,13 @@ static void test_envsubst_forms(void **state)
     static const struct {
         const char *in, *want;
     } cases[] = {
-        {"$TV_A", "alpha"},         {"${TV_A}-x", "alpha-x"},       {"${TV_UNSET:-def}", "def"},
-        {"${TV_EMPTY:-def}", "def"}, {"${TV_EMPTY-def}", ""},        {"${TV_A:+alt}", "alt"},
-        {"${TV_UNSET+alt}", ""},    {"${#TV_A}", "5"},              {"${TV_A^}", "Alpha"},
-        {"${TV_A^^}", "ALPHA"},     {"${TV_A:1:3}", "lph"},         {"$$TV_A", "$TV_A"},
-        {"a $ b", "a $ b"},         {"${TV_UNSET:-$TV_A}", "alpha"},
+        {"$TV_A", "alpha"},          {"${TV_A}-x", "alpha-x"},
+        {"${TV_UNSET:-def}", "def"}, {"${TV_EMPTY:-def}", "def"},
+        {"${TV_EMPTY-def}", ""},     {"${TV_A:+alt}", "alt"},
+        {"${TV_UNSET+alt}", ""},     {"${#TV_A}", "5"},
+        {"${TV_A^}", "Alpha"},       {"${TV_A^^}", "ALPHA"},
+        {"${TV_A:1:3}", "lph"},      {"$$TV_A", "$TV_A"},
+        {"a $ b", "a $ b"},          {"${TV_UNSET:-$TV_A}", "alpha"},
     };
     (void)state;
     setenv("TV_A", "alpha", 1);
