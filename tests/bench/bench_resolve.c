@@ -882,8 +882,12 @@ static int run_connected(const struct opts *o)
         struct figures f;
         if (measure(o->connect, 0, o, &f) != 0)
             return 1;
-        printf("round %d: p50 %.2f us, p99 %.2f us, %.0f resolves/s\n", r + 1, f.p50_us, f.p99_us,
-               f.rps);
+        printf("round %d:", r + 1);
+        if (o->only != 2)
+            printf(" p50 %.2f us, p99 %.2f us", f.p50_us, f.p99_us);
+        if (o->only != 1)
+            printf(" %.0f resolves/s", f.rps);
+        printf("\n");
     }
     return 0;
 }
