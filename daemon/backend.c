@@ -29,15 +29,36 @@ const struct backend *backend_find(const char *scheme, size_t len)
     return NULL;
 }
 
+size_t backend_default_locator_into(const struct ref *r, char *buf, size_t cap)
+{
+    size_t sl = strlen(r->scheme), kl = strlen(r->key), ql = strlen(r->query);
+    size_t len = sl + 3 + kl + (ql > 0 ? 1 + ql : 0);
+    char *p = buf;
+
+    /* plain copies: this runs on every cached lookup, where printf cost more than the rest */
+    if (buf == NULL || cap <= len)
+        return len;
+    memcpy(p, r->scheme, sl);
+    memcpy(p + sl, "://", 3);
+    memcpy(p + sl + 3, r->key, kl);
+    p += sl + 3 + kl;
+    if (ql > 0) {
+        *p++ = '?';
+        memcpy(p, r->query, ql);
+        p += ql;
+    }
+    *p = '\0';
+    return len;
+}
+
 int backend_default_locator(const struct ref *r, char **out)
 {
-    struct dbuf b = DBUF_INIT;
-    int rc = dbuf_printf(&b, "%s://%s%s%s", r->scheme, r->key, r->query[0] ? "?" : "", r->query);
+    size_t len = backend_default_locator_into(r, NULL, 0);
 
-    if (rc == 0 && (*out = dbuf_take(&b, NULL)) == NULL)
-        rc = VALS_ENOMEM;
-    dbuf_free(&b);
-    return rc;
+    if ((*out = malloc(len + 1)) == NULL)
+        return VALS_ENOMEM;
+    backend_default_locator_into(r, *out, len + 1);
+    return 0;
 }
 
 /* Deliver every queued completion (new ones queued meanwhile wait for the next turn). */

@@ -63,6 +63,9 @@ struct backend {
 const struct backend *backend_find(const char *scheme, size_t len);
 /* The default locator: "scheme://key?canonical-query" (malloc'ed). */
 int backend_default_locator(const struct ref *r, char **out);
+/* The same written into buf (NUL-terminated) when cap > its length, which is returned
+ * either way (buf may be NULL to ask for the length). */
+size_t backend_default_locator_into(const struct ref *r, char *buf, size_t cap);
 /* Record the result (value taken over) and queue delivery of f->done on the loop. */
 void backend_complete(struct backend_fetch *f, int err, struct doc *value, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

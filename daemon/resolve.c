@@ -291,14 +291,53 @@ int resolve_locator(const char *refstr, size_t len, struct ctx *ctx, char **loca
     return rc;
 }
 
+#define KEY_STACK 512 /* cache keys up to this size are built on the stack */
+
+/*
+ * The cache key "<scope> <m|s> <locator>" of a ref, in buf (cap bytes) when it fits, else
+ * in *heap (malloc'ed, the caller frees).  `locator` is the backend's own locator, or
+ * NULL for the default one, which is then written straight into the key.  *key and
+ * *klen describe the key; its locator part starts at *key + *locoff.
+ */
+static int make_key(const struct ctx *ctx, const struct backend *b, const struct ref *r, int map,
+                    const char *locator, char *buf, size_t cap, char **heap, char **key,
+                    size_t *klen, size_t *locoff)
+{
+    char scope[33];
+    size_t sl, ll, need;
+    char *k = buf;
+
+    ctx_scope(ctx, b->env_prefixes, scope); /* memoized in the context */
+    sl = strlen(scope);
+    ll = locator != NULL ? strlen(locator) : backend_default_locator_into(r, NULL, 0);
+    need = sl + 3 + ll + 1;
+    if (need > cap) {
+        if ((k = malloc(need)) == NULL)
+            return VALS_ENOMEM;
+        *heap = k;
+    }
+    memcpy(k, scope, sl);
+    k[sl] = ' ';
+    k[sl + 1] = map ? 'm' : 's';
+    k[sl + 2] = ' ';
+    if (locator != NULL)
+        memcpy(k + sl + 3, locator, ll + 1);
+    else
+        backend_default_locator_into(r, k + sl + 3, ll + 1);
+    *key = k;
+    *klen = sl + 3 + ll;
+    *locoff = sl + 3;
+    return 0;
+}
+
 /* Begin resolving a new item: from the cache when possible, else by fetching. */
 static void item_start(struct job *j, struct item *it)
 {
     struct ref r;
     struct verr ve = {0};
     const struct backend *b;
-    char *locator = NULL, scope[33], *key = NULL;
-    size_t klen;
+    char *locator = NULL, *key = NULL, *heapkey = NULL, kbuf[KEY_STACK];
+    size_t klen, locoff;
     int rc;
 
     if ((rc = ref_parse(it->body, it->len, &r, &ve)) != 0) {
@@ -324,8 +363,11 @@ static void item_start(struct job *j, struct item *it)
         item_fail(it, VALS_ENOMEM, "ref+%s: %s", "out of memory");
         goto out;
     }
-    rc = b->locate != NULL ? b->locate(&r, j->ctx, &locator, &ve)
-                           : backend_default_locator(&r, &locator);
+    /* a backend's own locator, or for uncached fetches the default one (the fetch owns
+     * it); the cached path writes the default locator straight into its key */
+    rc = b->locate != NULL              ? b->locate(&r, j->ctx, &locator, &ve)
+         : (b->flags & BACKEND_NOCACHE) ? backend_default_locator(&r, &locator)
+                                        : 0;
     if (rc != 0) {
         it->state = ITEM_DONE;
         it->err = rc;
@@ -358,14 +400,13 @@ static void item_start(struct job *j, struct item *it)
         j->refs++;
         goto out;
     }
-    ctx_scope(j->ctx, b->env_prefixes, scope);
-    klen = strlen(scope) + 3 + strlen(locator);
-    if ((key = malloc(klen + 1)) == NULL) {
+    if (make_key(j->ctx, b, &r, it->fragment != NULL, locator, kbuf, sizeof(kbuf), &heapkey, &key,
+                 &klen, &locoff) != 0) {
         item_fail(it, VALS_ENOMEM, "ref+%s: %s", "out of memory");
         goto out;
     }
-    snprintf(key, klen + 1, "%s %c %s", scope, it->fragment != NULL ? 'm' : 's', locator);
     {
+        const char *loc = key + locoff;
         struct cache_policy pol = {
             .ttl_s = config_backend_ttl(&valsd.cfg, b->scheme, b->default_ttl_s),
             .max_age_s = j->max_age_s,
@@ -374,7 +415,7 @@ static void item_start(struct job *j, struct item *it)
             .refresh = j->refresh,
         };
         struct fetch_start fs = {b, &r, it->fragment != NULL ? BACKEND_MAP : BACKEND_STRING, j->ctx,
-                                 locator};
+                                 loc};
         struct cache_entry *hit = NULL;
         it->w.cb = item_ready;
         it->w.data = it;
@@ -385,7 +426,7 @@ static void item_start(struct job *j, struct item *it)
                 break;
             size_t vlen;
             const void *v = cache_entry_validator(hit, &vlen);
-            if (v == NULL || b->fresh(locator, v, vlen))
+            if (v == NULL || b->fresh(loc, v, vlen))
                 break;
             cache_invalidate(valsd.cache, hit); /* the source changed: fetch again */
         }
@@ -402,7 +443,7 @@ static void item_start(struct job *j, struct item *it)
 out:
     ref_free(&r);
     free(locator);
-    free(key);
+    free(heapkey);
 }
 
 /* The lookup given to lib/ref_eval.c. */

@@ -67,6 +67,10 @@ def requests(tmp):
         ("resolve", ["ref+echo://foo/bar"], ("ok", "foo/bar")),
         ("context.set", [{"AWS_PROFILE": "p1", "VAULT_ADDR": "v"}], None),
         ("resolve", ["ref+echo://foo/bar/baz#/foo/bar"], ("ok", "baz")),
+        # cache keys: the locator in a key must be the one cache.clear computes
+        ("cache.clear", [{"ref": "ref+echo://foo/bar?a=2&z=1#/x"}], ("ok", 1)),
+        ("cache.clear", [{"prefix": "ref+echo://m/"}], ("ok", 2)),
+        ("cache.clear", [{"ref": "ref+echo://foo/bar?a=2&z=1"}], ("ok", 0)),
     ]
 
 
