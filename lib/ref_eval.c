@@ -20,24 +20,39 @@ static int is_separator(char c)
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '"' || c == ',';
 }
 
+#define NESTED_STACK 16 /* prefix positions kept on the stack before resorting to the heap */
+
 /* Positions of "ref+" / "secretref+" prefixes (a "ref+" inside "secretref+" is not
- * separate). Returns the count, at most max. */
+ * separate). Returns the count, at most max; pos and secret may be NULL (count only). */
 static size_t prefixes(const char *s, size_t len, size_t *pos, int *secret, size_t max)
 {
     size_t n = 0;
 
     for (size_t i = 0; i + 4 <= len && n < max; i++) {
         if (len - i >= 10 && memcmp(s + i, "secretref+", 10) == 0) {
-            pos[n] = i;
-            secret[n++] = 1;
+            if (pos != NULL) {
+                pos[n] = i;
+                secret[n] = 1;
+            }
+            n++;
             i += 9;
         } else if (memcmp(s + i, "ref+", 4) == 0) {
-            pos[n] = i;
-            secret[n++] = 0;
+            if (pos != NULL) {
+                pos[n] = i;
+                secret[n] = 0;
+            }
+            n++;
             i += 3;
         }
     }
     return n;
+}
+
+/* Can s hold a nested ref?  Only with two prefixes or more; with fewer,
+ * ref_resolve_nested returns s unchanged, so callers may skip it (and its copy). */
+static int may_nest(const char *s, size_t len)
+{
+    return prefixes(s, len, NULL, NULL, 2) >= 2;
 }
 
 /* Short printable name of a ref for messages: the body, cut. */
@@ -53,23 +68,37 @@ int ref_resolve_nested(const struct ref_eval *ev, const char *s, size_t len, cha
                        size_t *outlen, struct verr *e)
 {
     struct dbuf cur = DBUF_INIT, next = DBUF_INIT;
-    size_t *pos = NULL;
-    int *secret = NULL;
+    /* positions on the stack for the usual few prefixes; the heap (sized by a count
+     * first) only for texts with more, instead of 4096-entry arrays on every call */
+    size_t spos[NESTED_STACK], *pos = spos, cap = NESTED_STACK;
+    int ssecret[NESTED_STACK], *secret = ssecret;
     int rc = 0, rounds = 0;
 
     *out = NULL;
-    pos = malloc(REF_MAX_OCCURRENCES * sizeof(*pos));
-    secret = malloc(REF_MAX_OCCURRENCES * sizeof(*secret));
-    if (pos == NULL || secret == NULL || dbuf_add(&cur, s, len) != 0) {
+    if (dbuf_add(&cur, s, len) != 0) {
         rc = VALS_ENOMEM;
         goto out;
     }
     for (;;) {
-        size_t n = prefixes(cur.p, cur.len, pos, secret, REF_MAX_OCCURRENCES);
+        size_t n = prefixes(cur.p, cur.len, NULL, NULL, REF_MAX_OCCURRENCES);
         struct ref_match m;
         struct doc *val = NULL;
         long inner = -1;
 
+        if (n > cap) {
+            if (pos != spos) {
+                free(pos);
+                free(secret);
+            }
+            pos = malloc(n * sizeof(*pos));
+            secret = malloc(n * sizeof(*secret));
+            cap = n;
+            if (pos == NULL || secret == NULL) {
+                rc = VALS_ENOMEM;
+                goto out;
+            }
+        }
+        prefixes(cur.p, cur.len, pos, secret, n);
         for (size_t b = n; b-- > 1;) {
             int nested = 1;
             for (size_t i = pos[b - 1]; i < pos[b]; i++)
@@ -126,8 +155,10 @@ int ref_resolve_nested(const struct ref_eval *ev, const char *s, size_t len, cha
 out:
     dbuf_free(&cur);
     dbuf_free(&next);
-    free(pos);
-    free(secret);
+    if (pos != spos) {
+        free(pos);
+        free(secret);
+    }
     return rc;
 }
 
@@ -177,18 +208,37 @@ out:
     return rc;
 }
 
+/* ref_resolve_nested, except that a text that cannot nest is borrowed rather than copied:
+ * *flat is s itself and *owned NULL.  Otherwise *flat == *owned, for secure_free. */
+static int flatten(const struct ref_eval *ev, const char *s, size_t len, const char **flat,
+                   size_t *flen, char **owned, struct verr *e)
+{
+    int rc;
+
+    *owned = NULL;
+    if (!may_nest(s, len)) {
+        *flat = s;
+        *flen = len;
+        return 0;
+    }
+    rc = ref_resolve_nested(ev, s, len, owned, flen, e);
+    *flat = *owned;
+    return rc;
+}
+
 int ref_expand_string(const struct ref_eval *ev, const char *s, size_t len, struct doc **out,
                       struct verr *e)
 {
-    char *flat = NULL;
+    const char *flat;
+    char *owned = NULL;
     size_t flen = 0;
     int rc;
 
     *out = NULL;
-    if ((rc = ref_resolve_nested(ev, s, len, &flat, &flen, e)) != 0)
+    if ((rc = flatten(ev, s, len, &flat, &flen, &owned, e)) != 0)
         return rc;
     rc = expand_flat(ev, flat, flen, out, e);
-    secure_free(flat, flen);
+    secure_free(owned, flen);
     return rc;
 }
 
@@ -196,14 +246,15 @@ int ref_eval_value(const struct ref_eval *ev, const char *s, size_t len, struct 
                    struct verr *e)
 {
     struct ref_match m;
-    char *flat = NULL;
+    const char *flat;
+    char *owned = NULL;
     size_t flen = 0;
     int rc;
 
     *out = NULL;
     if (!ref_find(s, len, 0, &m))
         return (*out = doc_str(s, len)) != NULL ? 0 : VALS_ENOMEM;
-    if ((rc = ref_resolve_nested(ev, s, len, &flat, &flen, e)) != 0)
+    if ((rc = flatten(ev, s, len, &flat, &flen, &owned, e)) != 0)
         return rc;
     if (ref_find(flat, flen, 0, &m) && m.start == 0 && m.end == flen) {
         if (excluded(ev, m.secret))
@@ -214,7 +265,7 @@ int ref_eval_value(const struct ref_eval *ev, const char *s, size_t len, struct 
     } else {
         rc = expand_flat(ev, flat, flen, out, e);
     }
-    secure_free(flat, flen);
+    secure_free(owned, flen);
     return rc;
 }
 
@@ -247,16 +298,17 @@ static int eval_string(const struct ref_eval *ev, const struct doc *in, struct d
     if (!standalone_candidate(s, len))
         return (*out = doc_copy(in)) != NULL ? 0 : VALS_ENOMEM;
     {
-        char *flat = NULL;
+        const char *flat;
+        char *owned = NULL;
         size_t flen = 0;
-        if ((rc = ref_resolve_nested(ev, s, len, &flat, &flen, e)) != 0)
+        if ((rc = flatten(ev, s, len, &flat, &flen, &owned, e)) != 0)
             return rc;
         if (ref_find(flat, flen, 0, &m) && m.start == 0 && m.end == flen && !excluded(ev, m.secret))
             rc = ev->lookup(ev->ctx, flat + m.body_start, m.body_end - m.body_start, m.secret, out,
                             e);
         else
             rc = (*out = doc_copy(in)) != NULL ? 0 : VALS_ENOMEM;
-        secure_free(flat, flen);
+        secure_free(owned, flen);
     }
     return rc;
 }

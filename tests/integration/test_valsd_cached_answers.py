@@ -80,8 +80,10 @@ class Server:
         cfg = os.path.join(tmp, name + ".yaml")
         with open(cfg, "w") as f:
             f.write("default_ttl: 1d\nlog_level: error\n")
-        self.proc = subprocess.Popen([binary, "--socket", self.sock, "--config", cfg],
-                                     stderr=subprocess.DEVNULL)
+        self.log = os.path.join(tmp, name + ".log")
+        with open(self.log, "w") as log:
+            self.proc = subprocess.Popen([binary, "--socket", self.sock, "--config", cfg],
+                                         stderr=log)
         for _ in range(500):
             if os.path.exists(self.sock):
                 try:
@@ -96,7 +98,11 @@ class Server:
 
     def stop(self):
         self.proc.terminate()
-        self.proc.wait(10)
+        rc = self.proc.wait(10)
+        if rc != 0:  # e.g. a sanitizer report at exit
+            with open(self.log) as f:
+                sys.stdout.write(f.read()[-4000:])
+            raise SystemExit(f"valsd exited with status {rc}")
 
 
 def run(server, reqs, passes=2):
