@@ -21,14 +21,15 @@
 enum job_kind { JOB_RESOLVE, JOB_MANY, JOB_EVAL };
 enum item_state { ITEM_WAIT = 1, ITEM_DONE = 2 };
 
-#define JOB_BUCKETS    64
-#define JOB_MAX_ROUNDS (REF_MAX_NESTING + 2)
+#define JOB_BUCKETS      64
+#define JOB_MAX_ROUNDS   (REF_MAX_NESTING + 2)
+#define JOB_ITEMS_INLINE 4 /* items a job lists without allocating (a resolve has one) */
 
 struct job;
 
 struct item {
     struct job *job;
-    char *body;
+    char *body; /* points to text[] */
     size_t len;
     int state;
     int err;
@@ -39,6 +40,7 @@ struct item {
     uint64_t age_ms;
     struct cache_waiter w;
     struct item *hnext;
+    char text[]; /* the body, NUL-terminated: one allocation per item */
 };
 
 struct result {
@@ -59,17 +61,24 @@ struct job {
     struct ctx *ctx;
     uint32_t timeout_ms, max_age_s;
     int refresh, meta, inline_refs;
-    char **inputs; /* resolve / resolve_many */
+    /* resolve / resolve_many: the strings are borrowed from the request while it is being
+     * dispatched, and copied (inputs_owned) only if the job outlives that (async) */
+    const char **inputs;
     size_t *inlens;
     size_t ninputs;
     struct result *results;
+    int inputs_owned;
+    const char *input1; /* storage for one input: inputs/inlens/results point here */
+    size_t inlen1;
+    struct result result1;
     struct doc *doc; /* eval input */
     struct doc *out; /* eval output */
     int eval_err;
     char *eval_msg;
     struct item *buckets[JOB_BUCKETS];
-    struct item **items;
+    struct item **items; /* items_inline until more are needed */
     size_t nitems, capitems;
+    struct item *items_inline[JOB_ITEMS_INLINE];
     size_t waiting;
     int rounds;
     uv_timer_t timer;
@@ -93,23 +102,26 @@ static void job_unref(struct job *j)
         return;
     for (size_t i = 0; i < j->nitems; i++) {
         struct item *it = j->items[i];
-        free(it->body);
         free(it->msg);
         free(it->fragment);
         doc_free(it->value);
         free(it);
     }
-    free(j->items);
+    if (j->items != j->items_inline)
+        free(j->items);
     for (size_t i = 0; i < j->ninputs; i++) {
-        free(j->inputs[i]);
+        if (j->inputs_owned)
+            free((char *)j->inputs[i]);
         if (j->results != NULL) {
             free(j->results[i].msg);
             doc_free(j->results[i].value);
         }
     }
-    free(j->inputs);
-    free(j->inlens);
-    free(j->results);
+    if (j->inputs != &j->input1) {
+        free(j->inputs);
+        free(j->inlens);
+        free(j->results);
+    }
     doc_free(j->doc);
     doc_free(j->out);
     free(j->eval_msg);
@@ -460,18 +472,19 @@ static int job_lookup(void *ctx, const char *body, size_t len, int secret, struc
             break;
     if (it == NULL) {
         if (j->nitems == j->capitems) {
-            size_t n = j->capitems ? j->capitems * 2 : 8;
-            struct item **p = realloc(j->items, n * sizeof(*p));
+            size_t n = j->capitems * 2;
+            struct item **p = j->items == j->items_inline ? malloc(n * sizeof(*p))
+                                                          : realloc(j->items, n * sizeof(*p));
             if (p == NULL)
                 return VALS_ENOMEM;
+            if (j->items == j->items_inline)
+                memcpy(p, j->items_inline, sizeof(j->items_inline));
             j->items = p;
             j->capitems = n;
         }
-        it = calloc(1, sizeof(*it));
-        if (it == NULL || (it->body = malloc(len + 1)) == NULL) {
-            free(it);
+        if ((it = calloc(1, sizeof(*it) + len + 1)) == NULL)
             return VALS_ENOMEM;
-        }
+        it->body = it->text;
         memcpy(it->body, body, len);
         it->body[len] = '\0';
         it->len = len;
@@ -515,6 +528,11 @@ static int job_pass(struct job *j)
         int rc;
         if (res->done)
             continue;
+        if (j->inputs[i] == NULL) { /* could not be kept when the job went async */
+            res->done = 1;
+            res->err = VALS_ENOMEM;
+            continue;
+        }
         rc = ref_eval_value(&ev, j->inputs[i], j->inlens[i], &out, &e);
         if (rc == VALS_EPENDING) {
             pending = 1;
@@ -722,18 +740,26 @@ static struct job *job_new(struct req *r, enum job_kind kind)
     j->notify = r->notify;
     j->ctx = ctx_ref(r->conn->ctx);
     j->timeout_ms = valsd.cfg.timeout_ms;
+    j->items = j->items_inline;
+    j->capitems = JOB_ITEMS_INLINE;
     return j;
 }
 
-static int add_input(struct job *j, const char *s, size_t len)
+/* The job outlives its request's dispatch: copy the borrowed input strings.  One that
+ * cannot be copied is dropped (NULL) and later fails with out of memory. */
+static void own_inputs(struct job *j)
 {
-    j->inputs[j->ninputs] = malloc(len + 1);
-    if (j->inputs[j->ninputs] == NULL)
-        return VALS_ENOMEM;
-    memcpy(j->inputs[j->ninputs], s, len);
-    j->inputs[j->ninputs][len] = '\0';
-    j->inlens[j->ninputs++] = len;
-    return 0;
+    if (j->inputs_owned)
+        return;
+    for (size_t i = 0; i < j->ninputs; i++) {
+        char *p = malloc(j->inlens[i] + 1);
+        if (p != NULL) {
+            memcpy(p, j->inputs[i], j->inlens[i]);
+            p[j->inlens[i]] = '\0';
+        }
+        j->inputs[i] = p;
+    }
+    j->inputs_owned = 1;
 }
 
 /* Run the first pass; reply now or go asynchronous. */
@@ -749,6 +775,7 @@ static int job_start(struct job *j)
         job_unref(j);
         return 0;
     }
+    own_inputs(j);
     j->async = 1;
     if (j->timeout_ms > 0 && uv_timer_init(valsd.loop, &j->timer) == 0) {
         j->timer.data = j;
@@ -767,26 +794,31 @@ static int start_with_inputs(struct req *r, enum job_kind kind, const msgpack_ob
 
     if (j == NULL)
         return VALS_ENOMEM;
-    j->inputs = calloc(n + 1, sizeof(char *));
-    j->inlens = calloc(n + 1, sizeof(size_t));
-    j->results = calloc(n + 1, sizeof(struct result));
-    if (j->inputs == NULL || j->inlens == NULL || j->results == NULL) {
-        job_unref(j);
-        return VALS_ENOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = add_input(j, list[i].via.str.ptr, list[i].via.str.size)) != 0) {
+    if (n <= 1) {
+        j->inputs = &j->input1;
+        j->inlens = &j->inlen1;
+        j->results = &j->result1;
+    } else {
+        j->inputs = calloc(n, sizeof(*j->inputs));
+        j->inlens = calloc(n, sizeof(*j->inlens));
+        j->results = calloc(n, sizeof(*j->results));
+        if (j->inputs == NULL || j->inlens == NULL || j->results == NULL) {
             job_unref(j);
-            return rc;
+            return VALS_ENOMEM;
         }
+    }
+    for (size_t i = 0; i < n; i++) { /* borrowed: see own_inputs */
+        j->inputs[i] = list[i].via.str.ptr;
+        j->inlens[i] = list[i].via.str.size;
+        j->ninputs++;
     }
     if ((rc = parse_opts(j, opts, &r->err)) != 0) {
         job_unref(j);
         return rc;
     }
     if (kind == JOB_RESOLVE && !ref_contains(j->inputs[0], j->inlens[0])) {
-        rc = verr_set(&r->err, VALS_EBAD_REF, "\"%.200s\" contains no ref+ or secretref+ reference",
-                      j->inputs[0]);
+        rc = verr_set(&r->err, VALS_EBAD_REF, "\"%.*s\" contains no ref+ or secretref+ reference",
+                      (int)(j->inlens[0] < 200 ? j->inlens[0] : 200), j->inputs[0]);
         job_unref(j);
         return rc;
     }

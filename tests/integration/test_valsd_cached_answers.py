@@ -57,6 +57,8 @@ def requests(tmp):
         ("resolve", ["ref+file://" + yml + "#/a/missing"], ("err", "missing_key")),
         ("resolve_many", [["ref+echo://m/1", "bad", "ref+echo://m/2/x#/m/2", "ref+nope://qq"]],
          None),
+        ("resolve_many", [["ref+echo://g/%d" % i for i in range(10)]],
+         ("ok", [[None, "g/%d" % i] for i in range(10)])),
         ("eval", [{"k": "ref+echo://e/v", "l": ["ref+echo://x/y/z#/x/y", 3, True, None],
                    "keep": "user:ref+echo://a/b@host", "n": {"deep": "ref+echo://d/e#/d"}}],
          ("ok", {"k": "e/v", "l": ["z", 3, True, None], "keep": "user:ref+echo://a/b@host",
