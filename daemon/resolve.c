@@ -35,7 +35,10 @@ struct item {
     int err;
     char *msg;
     struct doc *value; /* the selected value (owned) */
-    char *fragment;    /* NULL: string mode */
+    /* or, for a cache hit, the value inside the cache entry: valid only until control
+     * returns to the loop, so own_values() copies it before a job goes (or stays) async */
+    const struct doc *borrowed;
+    char *fragment; /* NULL: string mode */
     int cached, stale;
     uint64_t age_ms;
     struct cache_waiter w;
@@ -86,6 +89,7 @@ struct job {
 };
 
 static void job_continue(struct job *j);
+static void own_values(struct job *j);
 
 static uint64_t hash_body(const char *s, size_t len)
 {
@@ -141,8 +145,19 @@ static void item_fail(struct item *it, int err, const char *fmt, const char *det
     it->msg = strdup(buf);
 }
 
-/* Take the value for an item out of a filled cache entry. */
-static void item_select(struct item *it, struct cache_entry *e, int cached)
+/* "ref+BODY" of an item into name (cut to size), for messages. */
+static void item_refname(const struct item *it, char *name, size_t size)
+{
+    size_t n = it->len < size - 5 ? it->len : size - 5;
+
+    memcpy(name, "ref+", 4);
+    memcpy(name + 4, it->body, n);
+    name[4 + n] = '\0';
+}
+
+/* Take the value for an item out of a filled cache entry: a copy, or with `borrow` a
+ * pointer into the entry (see struct item). */
+static void item_select(struct item *it, struct cache_entry *e, int cached, int borrow)
 {
     const char *msg = NULL;
     int err = cache_entry_error(e, &msg);
@@ -159,7 +174,7 @@ static void item_select(struct item *it, struct cache_entry *e, int cached)
     }
     val = cache_entry_value(e);
     if (it->fragment != NULL) {
-        snprintf(name, sizeof(name), "ref+%s", it->body);
+        item_refname(it, name, sizeof(name));
         if ((err = ref_walk(val, it->fragment, name, &sel, &ve)) != 0) {
             it->state = ITEM_DONE;
             it->err = err;
@@ -167,6 +182,11 @@ static void item_select(struct item *it, struct cache_entry *e, int cached)
             return;
         }
         val = sel;
+    }
+    if (borrow) {
+        it->borrowed = val;
+        it->state = ITEM_DONE;
+        return;
     }
     it->value = doc_copy(val);
     it->state = ITEM_DONE;
@@ -180,7 +200,7 @@ static void item_ready(void *data, struct cache_entry *e)
     struct item *it = data;
     struct job *j = it->job;
 
-    item_select(it, e, 0);
+    item_select(it, e, 0, 0);
     j->waiting--;
     if (j->waiting == 0 && !j->finished)
         job_continue(j);
@@ -250,7 +270,7 @@ static void on_direct_fetch_done(struct backend_fetch *f)
     if (f->err != 0) {
         item_fail(it, f->err, "ref+%s: %s", f->msg[0] ? f->msg : vals_strerror(f->err));
     } else if (it->fragment != NULL) {
-        snprintf(name, sizeof(name), "ref+%s", it->body);
+        item_refname(it, name, sizeof(name));
         if ((it->err = ref_walk(f->value, it->fragment, name, &sel, &ve)) != 0) {
             it->msg = strdup(ve.msg);
         } else if ((it->value = doc_copy(sel)) == NULL) {
@@ -443,7 +463,9 @@ static void item_start(struct job *j, struct item *it)
             cache_invalidate(valsd.cache, hit); /* the source changed: fetch again */
         }
         if (rc == CACHE_HIT) {
-            item_select(it, hit, 1);
+            /* a hit is used within this synchronous pass: borrow it, unless the backend
+             * validates entries (a later item of this pass could then invalidate it) */
+            item_select(it, hit, 1, b->fresh == NULL);
         } else if (rc == CACHE_WAIT) {
             it->state = ITEM_WAIT;
             j->waiting++;
@@ -498,7 +520,7 @@ static int job_lookup(void *ctx, const char *body, size_t len, int secret, struc
         return VALS_EPENDING;
     if (it->err != 0)
         return verr_set(e, it->err, "%s", it->msg != NULL ? it->msg : vals_strerror(it->err));
-    *out = doc_copy(it->value);
+    *out = doc_copy(it->borrowed != NULL ? it->borrowed : it->value);
     return *out != NULL ? 0 : VALS_ENOMEM;
 }
 
@@ -676,6 +698,8 @@ static void job_continue(struct job *j)
         job_reply(j);
         job_finish(j);
         job_unref(j); /* the request's reference */
+    } else {
+        own_values(j); /* still waiting: back to the loop */
     }
     job_unref(j);
 }
@@ -762,6 +786,21 @@ static void own_inputs(struct job *j)
     j->inputs_owned = 1;
 }
 
+/* The job goes (or stays) asynchronous: copy the values it borrowed from cache entries,
+ * which may change or go once control is back in the loop. */
+static void own_values(struct job *j)
+{
+    for (size_t i = 0; i < j->nitems; i++) {
+        struct item *it = j->items[i];
+        if (it->borrowed == NULL)
+            continue;
+        it->value = doc_copy(it->borrowed);
+        it->borrowed = NULL;
+        if (it->value == NULL)
+            item_fail(it, VALS_ENOMEM, "ref+%s: %s", "out of memory");
+    }
+}
+
 /* Run the first pass; reply now or go asynchronous. */
 static int job_start(struct job *j)
 {
@@ -776,6 +815,7 @@ static int job_start(struct job *j)
         return 0;
     }
     own_inputs(j);
+    own_values(j);
     j->async = 1;
     if (j->timeout_ms > 0 && uv_timer_init(valsd.loop, &j->timer) == 0) {
         j->timer.data = j;

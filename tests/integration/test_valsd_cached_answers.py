@@ -9,7 +9,7 @@ byte for byte (meta's age_ms aside), and the answers with a known value must hav
 (values from vals' behaviour, tests/data/vals-cases.tsv rows G01, G05, G07, G09, G37,
 G27; errors by their code).  With VALSD_BASELINE=/path/to/other/valsd the same requests
 also go to that binary and all answers must be identical (used to prove an optimisation
-changed nothing).
+changed nothing).  Finally a refresh races a request that holds the old cached value.
 """
 import os
 import shutil
@@ -136,6 +136,37 @@ def run(server, reqs, passes=2):
     return out
 
 
+def run_refresh_race(server):
+    """A request that uses a cached value while it waits for another ref must keep that
+    value even if a refresh replaces the entry meanwhile: pipeline a refresh of
+    foo/bar, then a request mixing cached foo/bar with a ref not cached yet (the refresh
+    completes first).  Returns a list of failure messages."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(server.sock)
+    unp = msgpack.Unpacker(raw=False)
+    fails = []
+    for n in range(3):
+        want = "foo/bar and fresh/%d" % n
+        s.sendall(msgpack.packb([0, 1000 + 2 * n, "resolve", ["ref+echo://foo/bar",
+                                                             {"refresh": True}]])
+                  + msgpack.packb([0, 1001 + 2 * n, "resolve",
+                                   ["ref+echo://foo/bar and ref+echo://fresh/%d" % n]]))
+        got = {}
+        while len(got) < 2:
+            msg = next(unp, None)
+            if msg is None:
+                data = s.recv(65536)
+                if not data:
+                    return ["valsd closed the connection (refresh race)"]
+                unp.feed(data)
+                continue
+            got[msg[1]] = (msg[2], msg[3])
+        if got.get(1000 + 2 * n) != (None, "foo/bar") or got.get(1001 + 2 * n) != (None, want):
+            fails.append(f"FAIL refresh race {n}: {got!r}")
+    s.close()
+    return fails
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="valsd-cached.")
     os.chmod(tmp, 0o700)
@@ -152,6 +183,9 @@ def main():
             srv = Server(binary, tmp, name)
             try:
                 results[name] = run(srv, reqs)
+                for msg in run_refresh_race(srv):
+                    print(msg)
+                    failures += 1
             finally:
                 srv.stop()
         cold, warm = results["valsd"]
