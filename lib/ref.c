@@ -252,10 +252,12 @@ static int query_escape(struct dbuf *b, const char *s)
 static int canonical_query(struct ref *r)
 {
     struct dbuf b = DBUF_INIT;
-    size_t *idx = malloc((r->nparams + 1) * sizeof(size_t));
+    size_t *idx;
     int rc = 0;
 
-    if (idx == NULL)
+    if (r->nparams == 0) /* the usual case: no index, no buffer */
+        return (r->query = strdup("")) != NULL ? 0 : VALS_ENOMEM;
+    if ((idx = malloc(r->nparams * sizeof(size_t))) == NULL)
         return VALS_ENOMEM;
     for (size_t i = 0; i < r->nparams; i++)
         idx[i] = i;
@@ -420,17 +422,12 @@ int ref_parse(const char *body, size_t len, struct ref *r, struct verr *e)
         char *f = NULL;
         if ((rc = unescape(frag, fraglen, ESC_FRAGMENT, r->body, &f, e)) != 0)
             goto fail;
-        const char *fs = f;
-        if (*fs == '/')
-            fs++;
-        if (*fs != '\0') {
-            r->fragment = strdup(fs);
-            if (r->fragment == NULL) {
-                free(f);
-                goto nomem;
-            }
-        }
-        free(f);
+        if (*f == '/') /* drop one leading '/' in place (keeps the terminating NUL) */
+            memmove(f, f + 1, strlen(f));
+        if (*f != '\0')
+            r->fragment = f; /* the decoded copy is the fragment */
+        else
+            free(f);
     }
     if (query != NULL && (rc = parse_query(r, query, querylen)) != 0)
         goto fail;
