@@ -21,6 +21,14 @@ static int pack_write(void *data, const char *buf, size_t len)
 {
     struct conn *c = data;
 
+    /* the packer writes a reply in many small pieces: append in place while the buffer
+     * has room (within its cap), else let dbuf_add grow it */
+    if (c->out.p != NULL && len < c->out.cap - c->out.len && c->out.len + len <= c->out.max) {
+        memcpy(c->out.p + c->out.len, buf, len);
+        c->out.len += len;
+        c->out.p[c->out.len] = '\0';
+        return 0;
+    }
     if (dbuf_add(&c->out, buf, len) != 0) {
         c->fatal = 1;
         return -1;
