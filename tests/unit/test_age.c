@@ -217,7 +217,7 @@ static int cctv_code(enum age_fail f)
 /* Parse the text header of a vector; returns the offset of the age file. */
 static size_t cctv_parse(const char *name, const struct dbuf *raw, struct cctv *v)
 {
-    const char *p = raw->p, *end = strstr(raw->p, "\n\n");
+    const char *p = raw->p != NULL ? raw->p : "", *end = strstr(p, "\n\n");
     size_t pos = 0;
 
     assert_non_null(end);
@@ -349,7 +349,7 @@ static int cmp_names(const void *a, const void *b)
 static void test_cctv_vectors(void **state)
 {
     const char *data = getenv("VALS_TEST_DATA");
-    char dir[1024], path[2048], *names[512];
+    char dir[1024], path[2048], *names[512] = {NULL};
     size_t nnames = 0, ran = 0, passed = 0, skipped = 0, failed = 0;
     struct dirent *de;
     DIR *d;
