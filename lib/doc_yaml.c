@@ -19,7 +19,7 @@
 #include "doc.h"
 #include "doc_yaml.h"
 
-#define YAML_MAX_NODES 1000000 /* after alias expansion */
+#define YAML_MAX_NODES   1000000 /* after alias expansion */
 #define YAML_MAX_ANCHORS 10000
 
 struct anchor {
@@ -43,8 +43,7 @@ struct yparse {
 /* Record a parse error at a libyaml mark. */
 static int yerr(struct yparse *y, const yaml_mark_t *m, const char *what)
 {
-    return verr_set(y->e, VALS_EPARSE, "%s:%zu:%zu: %s", y->name, m->line + 1, m->column + 1,
-                    what);
+    return verr_set(y->e, VALS_EPARSE, "%s:%zu:%zu: %s", y->name, m->line + 1, m->column + 1, what);
 }
 
 static int match_digits(const char *s, size_t len, const char *set)
@@ -173,7 +172,8 @@ static int scalar_node(struct yparse *y, const yaml_event_t *ev, struct doc **ou
     if (tag != NULL && strcmp(tag, "!") != 0) {
         if (!strcmp(tag, "tag:yaml.org,2002:str")) {
             d = doc_str(val, len);
-        } else if (!strcmp(tag, "tag:yaml.org,2002:null") || !strcmp(tag, "tag:yaml.org,2002:bool") ||
+        } else if (!strcmp(tag, "tag:yaml.org,2002:null") ||
+                   !strcmp(tag, "tag:yaml.org,2002:bool") ||
                    !strcmp(tag, "tag:yaml.org,2002:int") ||
                    !strcmp(tag, "tag:yaml.org,2002:float")) {
             r = yaml_resolve_plain(val, len, &d);
@@ -326,7 +326,8 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map)
         }
         if ((y->flags & DOC_YAML_COMMENTS) &&
             (r = yaml_comments_before(&y->comments, ev.start_mark.line,
-                                      ev.type == YAML_MAPPING_END_EVENT ? map->col : 0, map)) != 0) {
+                                      ev.type == YAML_MAPPING_END_EVENT ? map->col : 0, map)) !=
+                0) {
             yaml_event_delete(&ev);
             goto out;
         }
@@ -545,8 +546,8 @@ done:
     return 0;
 }
 
-int doc_parse_yaml(const char *buf, size_t len, const char *name, int flags,
-                   struct doc_stream *out, struct verr *e)
+int doc_parse_yaml(const char *buf, size_t len, const char *name, int flags, struct doc_stream *out,
+                   struct verr *e)
 {
     struct yparse y;
     yaml_event_t ev;
@@ -578,8 +579,7 @@ int doc_parse_yaml(const char *buf, size_t len, const char *name, int flags,
         case YAML_DOCUMENT_START_EVENT:
             yaml_event_delete(&ev);
             if (!yaml_parser_parse(&y.parser, &ev)) {
-                r = yerr(&y, &y.parser.problem_mark,
-                         y.parser.problem ? y.parser.problem : "error");
+                r = yerr(&y, &y.parser.problem_mark, y.parser.problem ? y.parser.problem : "error");
                 done = 1;
                 break;
             }
@@ -587,8 +587,22 @@ int doc_parse_yaml(const char *buf, size_t len, const char *name, int flags,
                 done = 1;
                 break;
             }
+            /* the document's end: its trailing comments stop at the next document */
+            if (!yaml_parser_parse(&y.parser, &ev)) {
+                r = yerr(&y, &y.parser.problem_mark, y.parser.problem ? y.parser.problem : "error");
+                doc_free(d);
+                d = NULL;
+                done = 1;
+                break;
+            }
             if (flags & DOC_YAML_COMMENTS)
-                r = yaml_comments_before(&y.comments, SIZE_MAX, 0, d);
+                r = yaml_comments_before(&y.comments,
+                                         ev.type == YAML_DOCUMENT_END_EVENT &&
+                                                 !ev.data.document_end.implicit
+                                             ? ev.start_mark.line + 1
+                                             : ev.start_mark.line,
+                                         0, d);
+            yaml_event_delete(&ev);
             if (r == 0)
                 r = doc_stream_push(out, d);
             d = NULL;

@@ -15,10 +15,10 @@
 #include "doc.h"
 
 struct yaml_comment_line {
-    size_t line;  /* 0-based */
-    size_t col;   /* 1-based column of the '#' */
-    size_t off;   /* offset of the text after '#' */
-    size_t len;   /* length of that text (to end of line, CR excluded) */
+    size_t line; /* 0-based */
+    size_t col;  /* 1-based column of the '#' */
+    size_t off;  /* offset of the text after '#' */
+    size_t len;  /* length of that text (to end of line, CR excluded) */
 };
 
 struct yaml_comments {

@@ -42,8 +42,8 @@ static int resolves_to_other(const char *s, size_t len)
     if (r != 0)
         return 1;
     /* YAML 1.1 booleans that go-yaml v3 still quotes for compatibility */
-    static const char *const old_bools[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No",
-                                            "NO", "on", "On", "ON", "off", "Off", "OFF"};
+    static const char *const old_bools[] = {"y",  "Y",  "yes", "Yes", "YES", "n",   "N",   "no",
+                                            "No", "NO", "on",  "On",  "ON",  "off", "Off", "OFF"};
     for (size_t i = 0; i < sizeof(old_bools) / sizeof(old_bools[0]); i++)
         if (strlen(old_bools[i]) == len && !memcmp(old_bools[i], s, len))
             return 1;
@@ -300,8 +300,7 @@ static int emit_map(struct emitter *em, const struct doc *d, int level, int inli
             r = dbuf_addc(em->out, ':');
         if (r != 0)
             break;
-        if ((p->val->type == DOC_MAP || p->val->type == DOC_LIST) &&
-            !is_empty_container(p->val)) {
+        if ((p->val->type == DOC_MAP || p->val->type == DOC_LIST) && !is_empty_container(p->val)) {
             r = dbuf_addc(em->out, '\n');
             if (r == 0)
                 r = emit_node(em, p->val, level + 1, 0);
