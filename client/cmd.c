@@ -12,6 +12,7 @@
 
 static const struct cmd_entry *const cmd_table[] = {
     &cmd_version_entry,
+    &cmd_config_init_entry,
     &cmd_project_generate_entry,
     &cmd_secret_keys_create_entry,
     NULL,

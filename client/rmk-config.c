@@ -152,7 +152,8 @@ int rmk_provider_env(const struct doc *cfg, struct rmk_env *env, struct verr *e)
                                               {"aws_session_token", "AWS_SESSION_TOKEN"},
                                               {NULL, NULL}};
         const struct doc *aws = doc_map_getz(cfg, "aws");
-        const char *creds = cfg_str(aws, "credentials-source"), *conf = cfg_str(aws, "config-source");
+        const char *creds = cfg_str(aws, "credentials-source"),
+                   *conf = cfg_str(aws, "config-source");
         const char *profile = cfg_str(aws, "profile"), *region = cfg_str(aws, "region");
         if (creds != NULL && profile != NULL)
             rc = ini_env(creds, profile, keys, env, e);
