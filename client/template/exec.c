@@ -382,8 +382,10 @@ static int validate_type(struct state *s, const struct tval *v, enum argkind kin
         *out = value_unwrap(value_ref(v));
         return 0;
     }
+    /* Go looked inside a non-nil interface before giving up: name the inner type */
     return errorf(s, VALS_ETYPE, "wrong type for value; expected string; got %s",
-                  value_type_name(v));
+                  v->iface && v->d->type != DOC_NULL ? value_dyn_type_name(v)
+                                                      : value_type_name(v));
 }
 
 static int eval_function(struct state *s, const struct tval *dot, const struct node *ident,
