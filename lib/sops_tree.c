@@ -41,6 +41,17 @@ struct walker {
     struct verr *e;
 };
 
+/* The AAD of the current path: "k1:k2:" (":" at the top level, as sops joins its path). */
+static const char *aad_of(struct walker *k, size_t *len)
+{
+    if (k->aad.len == 0) {
+        *len = 1;
+        return ":";
+    }
+    *len = k->aad.len;
+    return k->aad.p;
+}
+
 /* "file: a:b:" for messages. */
 static const char *where(struct walker *k, char *buf, size_t len)
 {
@@ -244,7 +255,8 @@ static int leaf_encrypt(struct walker *k, struct doc *d, int is_comment)
     enum sops_vtype t;
     int enc = should_encrypt(k, is_comment), r;
     uint8_t iv[SOPS_IV_MAX];
-    size_t ivlen = SOPS_IV_LEN;
+    size_t ivlen = SOPS_IV_LEN, aadlen;
+    const char *aad;
     struct dbuf out = DBUF_INIT;
 
     dbuf_reset(&k->pt);
@@ -256,12 +268,12 @@ static int leaf_encrypt(struct walker *k, struct doc *d, int is_comment)
         return r;
     if (!enc || (t == SOPS_T_STR && k->pt.len == 0))
         return 0; /* clear, or an empty string (never encrypted) */
-    if (!sops_ivcache_get(k->w->ivs, k->aad.p ? k->aad.p : "", k->aad.len, k->pt.p, k->pt.len, iv,
-                          &ivlen) &&
+    aad = aad_of(k, &aadlen);
+    if (!sops_ivcache_get(k->w->ivs, aad, aadlen, k->pt.p, k->pt.len, iv, &ivlen) &&
         (r = sops_random(k->w->hooks, iv, SOPS_IV_LEN)) != 0)
         return r;
-    r = sops_value_encrypt(k->w->key, iv, ivlen, k->pt.p ? k->pt.p : "", k->pt.len,
-                           k->aad.p ? k->aad.p : "", k->aad.len, t, &out);
+    r = sops_value_encrypt(k->w->key, iv, ivlen, k->pt.p ? k->pt.p : "", k->pt.len, aad, aadlen, t,
+                           &out);
     if (r == 0)
         r = node_set_text(d, out.p, out.len);
     dbuf_free(&out);
@@ -274,17 +286,17 @@ static int leaf_decrypt(struct walker *k, struct doc *d, int is_comment)
     enum sops_vtype t;
     int enc = should_encrypt(k, is_comment), r = 0;
     uint8_t iv[SOPS_IV_MAX];
-    size_t ivlen = 0;
-    const char *aad = k->aad.p ? k->aad.p : "";
+    size_t ivlen = 0, aadlen;
+    const char *aad = aad_of(k, &aadlen);
 
     if (enc && is_comment) {
         /* a comment that does not decrypt is kept as it is (written by an old sops) */
         struct verr ignore;
         dbuf_reset(&k->pt);
         if (sops_value_is_enc(d->v.s.ptr, d->v.s.len) &&
-            sops_value_decrypt(k->w->key, d->v.s.ptr, d->v.s.len, aad, k->aad.len, &k->pt, &t, iv,
+            sops_value_decrypt(k->w->key, d->v.s.ptr, d->v.s.len, aad, aadlen, &k->pt, &t, iv,
                                &ivlen, "comment", &ignore) == 0) {
-            r = sops_ivcache_put(k->w->ivs, aad, k->aad.len, k->pt.p, k->pt.len, iv, ivlen);
+            r = sops_ivcache_put(k->w->ivs, aad, aadlen, k->pt.p, k->pt.len, iv, ivlen);
             if (r == 0)
                 r = node_set_text(d, k->pt.p ? k->pt.p : "", k->pt.len);
         }
@@ -297,10 +309,10 @@ static int leaf_decrypt(struct walker *k, struct doc *d, int is_comment)
                             where(k, wbuf, sizeof(wbuf)), doc_type_name((enum doc_type)d->type));
         if (d->v.s.len > 0) {
             dbuf_reset(&k->pt);
-            r = sops_value_decrypt(k->w->key, d->v.s.ptr, d->v.s.len, aad, k->aad.len, &k->pt, &t,
-                                   iv, &ivlen, where(k, wbuf, sizeof(wbuf)), k->e);
+            r = sops_value_decrypt(k->w->key, d->v.s.ptr, d->v.s.len, aad, aadlen, &k->pt, &t, iv,
+                                   &ivlen, where(k, wbuf, sizeof(wbuf)), k->e);
             if (r == 0)
-                r = sops_ivcache_put(k->w->ivs, aad, k->aad.len, k->pt.p, k->pt.len, iv, ivlen);
+                r = sops_ivcache_put(k->w->ivs, aad, aadlen, k->pt.p, k->pt.len, iv, ivlen);
             if (r == 0)
                 r = sops_value_to_doc(t, k->pt.p ? k->pt.p : "", k->pt.len, &v,
                                       where(k, wbuf, sizeof(wbuf)), k->e);
