@@ -224,9 +224,10 @@ static int node_set_text(struct doc *d, const char *s, size_t len)
     p[len] = '\0';
     if (d->type == DOC_STR || d->type == DOC_COMMENT)
         secure_free(d->v.s.ptr, d->v.s.len);
-    if (d->type != DOC_COMMENT)
+    if (d->type != DOC_COMMENT) {
         d->type = DOC_STR;
-    d->style = DOC_STYLE_ANY;
+        d->style = DOC_STYLE_ANY; /* a comment keeps its place (inline or not) */
+    }
     d->v.s.ptr = p;
     d->v.s.len = len;
     return 0;
