@@ -16,6 +16,8 @@ static const struct cmd_entry *const cmd_table[] = {
     &cmd_project_generate_entry,
     &cmd_secret_keys_create_entry,
     &cmd_secret_manager_generate_entry,
+    &cmd_secret_manager_encrypt_entry,
+    &cmd_secret_manager_decrypt_entry,
     &cmd_template_render_entry,
     NULL,
 };
