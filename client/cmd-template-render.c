@@ -17,6 +17,7 @@
 #include "lib/dbuf.h"
 #include "lib/doc.h"
 #include "rmk-funcs.h"
+#include "template/sprig.h"
 #include "template/tmpl.h"
 
 #define RENDER_MAX_FILE ((size_t)64 << 20)
@@ -26,6 +27,7 @@ static const struct render_lib {
     const struct tmpl_func *funcs;
     const size_t *n;
 } render_libs[] = {
+    {sprig_funcs, &sprig_nfuncs},
     {rmk_funcs, &rmk_nfuncs},
     {NULL, NULL},
 };

@@ -12,6 +12,7 @@
 #include "lib/dbuf.h"
 #include "libvalsclient/batch.h"
 #include "rmk-funcs.h"
+#include "template/sprig.h"
 #include "valsd/client.h"
 
 #define PROMPT_MAX 4096
@@ -222,7 +223,9 @@ int rmk_funcs_register(struct tmpl *t, struct rmk_funcs_ctx *ctx)
     int rc = 0;
 
     tmpl_set_userdata(t, ctx);
-    rc = tmpl_add_funcs(t, rmk_funcs, rmk_nfuncs);
+    rc = tmpl_add_funcs(t, sprig_funcs, sprig_nfuncs);
+    if (rc == 0)
+        rc = tmpl_add_funcs(t, rmk_funcs, rmk_nfuncs);
     return rc;
 }
 
