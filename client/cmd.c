@@ -21,6 +21,7 @@ static const struct cmd_entry *const cmd_table[] = {
     &cmd_secret_encrypt_entry,
     &cmd_secret_decrypt_entry,
     &cmd_secret_view_entry,
+    &cmd_secret_edit_entry,
     &cmd_template_render_entry,
     NULL,
 };

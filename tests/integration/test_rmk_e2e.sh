@@ -140,4 +140,33 @@ grep -q ".spec.yaml.gotmpl: rule broken" "$work/err.log" || fail "error does not
 grep -q "no value found for key nope" "$work/err.log" || fail "error does not name the key"
 test "$before" = "$(sha256sum "$f")" || fail "a failed run changed a file"
 test ! -e etc/rmk-test/develop/secrets/broken.yaml || fail "broken file written"
+# 9. secret edit: plaintext only in a private dir, removed afterwards (signals included)
+export TMPDIR=$work/tmp
+mkdir -p "$TMPDIR"
+cat > "$work/editor.sh" <<'EOF'
+#!/bin/sh
+test "$(stat -c %a "$(dirname "$1")")" = 700 || exit 3
+test "$(stat -c %a "$1")" = 600 || exit 4
+sed -i 's/app-user/edited-user/' "$1"
+EOF
+chmod +x "$work/editor.sh"
+EDITOR=$work/editor.sh "$RMK" secret edit "$f" | grep -q updated || fail "edit did not update"
+"$RMK" secret view "$f" | grep -q '^    USERNAME: edited-user$' || fail "edit lost"
+test -z "$(ls -A "$TMPDIR")" || fail "edit left plaintext behind: $(ls -A "$TMPDIR")"
+before=$(sha256sum "$f")
+EDITOR=true "$RMK" secret edit "$f" | grep -q unchanged || fail "unchanged edit re-encrypted"
+test "$before" = "$(sha256sum "$f")" || fail "unchanged edit rewrote the file"
+cat > "$work/killer.sh" <<'EOF'
+#!/bin/sh
+kill -TERM $(pgrep -f "rmk secret edit") 2>/dev/null
+sleep 1
+EOF
+chmod +x "$work/killer.sh"
+EDITOR=$work/killer.sh "$RMK" secret edit "$f" && fail "edit survived SIGTERM"
+test -z "$(ls -A "$TMPDIR")" || fail "SIGTERM left plaintext behind: $(ls -A "$TMPDIR")"
+test "$before" = "$(sha256sum "$f")" || fail "interrupted edit changed the file"
+printf '#!/bin/sh\necho "created: yes" > "$1"\n' > "$work/create.sh"
+chmod +x "$work/create.sh"
+EDITOR=$work/create.sh "$RMK" secret edit etc/rmk-test/develop/secrets/new.yaml | grep -q created || fail "edit did not create"
+"$RMK" secret view etc/rmk-test/develop/secrets/new.yaml | grep -q 'created' || fail "created file unreadable"
 echo "rmk e2e: ok"
