@@ -11,10 +11,7 @@
 #include "lib/dbuf.h"
 
 static const struct backend *const backends[] = {
-    &backend_echo,
-    &backend_envsubst,
-    &backend_file,
-    NULL,
+    &backend_echo, &backend_envsubst, &backend_file, &backend_sops, NULL,
 };
 
 static uv_idle_t completion_idle;

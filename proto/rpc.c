@@ -19,6 +19,7 @@ void rpc_scanner_reset(struct rpc_scanner *s)
 {
     s->pos = 0;
     s->depth = 0;
+    s->pending = 0;
 }
 
 static uint64_t be(const unsigned char *p, int n)
@@ -123,7 +124,7 @@ int rpc_scan(struct rpc_scanner *s, const char *buf, size_t len, const struct rp
     const unsigned char *p = (const unsigned char *)buf;
 
     while (s->pos < len) {
-        uint64_t size, children;
+        uint64_t size, children, rest;
         int container;
         int r = element(p + s->pos, len - s->pos, &size, &children, &container);
         if (r == 0)
@@ -133,23 +134,28 @@ int rpc_scan(struct rpc_scanner *s, const char *buf, size_t len, const struct rp
         if (r < 0)
             return verr_set(e, VALS_EBAD_REQUEST, "malformed msgpack (byte 0x%02x at offset %zu)",
                             p[s->pos], s->pos);
-        if (size > l->max_message || s->pos + size > l->max_message)
-            return verr_set(e, VALS_ETOO_LARGE, "message exceeds %zu bytes", l->max_message);
         if (container && children > l->max_array)
             return verr_set(e, VALS_ETOO_LARGE, "%s of %llu elements exceeds the limit of %u",
                             container == 1 ? "array" : "map", (unsigned long long)children,
                             l->max_array);
+        /* every item still announced (the parents' and this container's) takes a byte */
+        rest = s->pending - (s->depth > 0 ? 1 : 0) + children * (uint64_t)container;
+        if (size > l->max_message || rest > l->max_message ||
+            s->pos + size + rest > l->max_message)
+            return verr_set(e, VALS_ETOO_LARGE, "message exceeds %zu bytes", l->max_message);
         if (s->pos + size > len)
             return 0; /* the body has not arrived yet */
+        if (container && children > 0 &&
+            (s->depth + 1 > l->max_depth || s->depth + 1 > RPC_SCAN_STACK))
+            return verr_set(e, VALS_ETOO_LARGE, "nesting deeper than %u",
+                            l->max_depth < RPC_SCAN_STACK ? l->max_depth : RPC_SCAN_STACK);
         s->pos += size;
+        s->pending = rest;
         /* this element fills one slot of its parent */
         if (s->depth > 0)
             s->left[s->depth - 1]--;
-        if (container && children > 0) {
-            if (s->depth + 1 > l->max_depth || s->depth + 1 > RPC_SCAN_STACK)
-                return verr_set(e, VALS_ETOO_LARGE, "nesting deeper than %u", l->max_depth);
+        if (container && children > 0)
             s->left[s->depth++] = children * (uint64_t)container;
-        }
         while (s->depth > 0 && s->left[s->depth - 1] == 0)
             s->depth--;
         if (s->depth == 0) {
