@@ -76,12 +76,43 @@ static int unhex(char c)
 
 enum esc_mode { ESC_PATH, ESC_FRAGMENT, ESC_QUERY, ESC_HOST };
 
-/* Percent-decode s[0..len) into a new string (Go's url.unescape); on error the bad escape
- * is described in e. */
-static int unescape(const char *s, size_t len, enum esc_mode mode, const char *body, char **out,
-                    struct verr *e)
+/* The bump allocator over struct ref's arena. */
+struct arena {
+    char *p;
+    size_t left;
+};
+
+/* n bytes of the arena; NULL if they are not there (the arena is sized so that they
+ * always are: see ref_parse). */
+static char *arena_take(struct arena *a, size_t n)
 {
-    char *o = malloc(len + 1);
+    char *p = a->p;
+
+    if (n > a->left)
+        return NULL;
+    a->p += n;
+    a->left -= n;
+    return p;
+}
+
+/* s[0..n) as a NUL-terminated string in the arena. */
+static char *arena_dup(struct arena *a, const char *s, size_t n)
+{
+    char *p = arena_take(a, n + 1);
+
+    if (p != NULL) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+/* Percent-decode s[0..len) (Go's url.unescape) into buf (len + 1 bytes), or into a new
+ * string when buf is NULL; on error the bad escape is described in e. */
+static int unescape(const char *s, size_t len, enum esc_mode mode, const char *body, char *buf,
+                    char **out, struct verr *e)
+{
+    char *o = buf != NULL ? buf : malloc(len + 1);
     size_t n = 0;
 
     if (o == NULL)
@@ -90,12 +121,14 @@ static int unescape(const char *s, size_t len, enum esc_mode mode, const char *b
         if (s[i] == '%') {
             if (i + 2 >= len || !is_hex(s[i + 1]) || !is_hex(s[i + 2])) {
                 size_t l = len - i < 3 ? len - i : 3;
-                free(o);
+                if (buf == NULL)
+                    free(o);
                 return verr_set(e, VALS_EBAD_REF, "parse \"%s\": invalid URL escape \"%.*s\"", body,
                                 (int)l, s + i);
             }
             if (mode == ESC_HOST && unhex(s[i + 1]) < 8 && memcmp(s + i, "%25", 3) != 0) {
-                free(o);
+                if (buf == NULL)
+                    free(o);
                 return verr_set(e, VALS_EBAD_REF, "parse \"%s\": invalid URL escape \"%.3s\"", body,
                                 s + i);
             }
@@ -109,7 +142,8 @@ static int unescape(const char *s, size_t len, enum esc_mode mode, const char *b
                 int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                          (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:[]<>\"", c) != NULL;
                 if (!ok || c == '\0') {
-                    free(o);
+                    if (buf == NULL)
+                        free(o);
                     return verr_set(e, VALS_EBAD_REF,
                                     "parse \"%s\": invalid character \"%c\" in host name", body, c);
                 }
@@ -135,8 +169,10 @@ static int valid_port(const char *p, size_t len)
     return 1;
 }
 
-/* Validate a host (with optional port) like Go's parseHost; *out is the decoded host. */
-static int parse_host(const char *h, size_t len, const char *body, char **out, struct verr *e)
+/* Validate a host (with optional port) like Go's parseHost; *out is the decoded host, in
+ * buf (len + 1 bytes). */
+static int parse_host(const char *h, size_t len, const char *body, char *buf, char **out,
+                      struct verr *e)
 {
     if (len > 0 && h[0] == '[') {
         const char *close = NULL;
@@ -162,7 +198,7 @@ static int parse_host(const char *h, size_t len, const char *body, char **out, s
             }
         }
     }
-    return unescape(h, len, ESC_HOST, body, out, e);
+    return unescape(h, len, ESC_HOST, body, buf, out, e);
 }
 
 static int valid_userinfo(const char *s, size_t len)
@@ -212,9 +248,9 @@ static int parse_query(struct ref *r, const char *q, size_t len)
         if (j > i && memchr(q + i, ';', j - i) == NULL) {
             for (eq = i; eq < j && q[eq] != '='; eq++)
                 ;
-            if (unescape(q + i, eq - i, ESC_QUERY, "", &name, NULL) == 0 &&
-                unescape(q + (eq < j ? eq + 1 : j), eq < j ? j - eq - 1 : 0, ESC_QUERY, "", &value,
-                         NULL) == 0) {
+            if (unescape(q + i, eq - i, ESC_QUERY, "", NULL, &name, NULL) == 0 &&
+                unescape(q + (eq < j ? eq + 1 : j), eq < j ? j - eq - 1 : 0, ESC_QUERY, "", NULL,
+                         &value, NULL) == 0) {
                 int rc = add_param(r, name, value);
                 if (rc != 0)
                     return rc;
@@ -249,14 +285,14 @@ static int query_escape(struct dbuf *b, const char *s)
     return r;
 }
 
-static int canonical_query(struct ref *r)
+static int canonical_query(struct ref *r, struct arena *a)
 {
     struct dbuf b = DBUF_INIT;
     size_t *idx;
     int rc = 0;
 
-    if (r->nparams == 0) /* the usual case: no index, no buffer */
-        return (r->query = strdup("")) != NULL ? 0 : VALS_ENOMEM;
+    if (r->nparams == 0) /* the usual case: "" in the arena, no index, no buffer */
+        return (r->query = arena_dup(a, "", 0)) != NULL ? 0 : VALS_ENOMEM;
     if ((idx = malloc(r->nparams * sizeof(size_t))) == NULL)
         return VALS_ENOMEM;
     for (size_t i = 0; i < r->nparams; i++)
@@ -282,19 +318,9 @@ static int canonical_query(struct ref *r)
     free(idx);
     if (rc == 0 && (r->query = dbuf_take(&b, NULL)) == NULL)
         rc = VALS_ENOMEM;
+    r->query_own = r->query != NULL;
     dbuf_free(&b);
     return rc;
-}
-
-static char *strndup_or_null(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-
-    if (p != NULL) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
 }
 
 int ref_parse(const char *body, size_t len, struct ref *r, struct verr *e)
@@ -303,13 +329,20 @@ int ref_parse(const char *body, size_t len, struct ref *r, struct verr *e)
     size_t fraglen = 0, restlen;
     const char *query = NULL, *fquery = NULL;
     size_t querylen = 0, fquerylen = 0;
+    struct arena a;
     int rc;
 
     memset(r, 0, sizeof(*r));
     if (len > REF_MAX_LEN)
         return verr_set(e, VALS_ETOO_LARGE, "ref is longer than %d bytes", REF_MAX_LEN);
-    if ((r->body = strndup_or_null(body, len)) == NULL)
+    /* One block for the strings.  Each is at most the body's length + 1 (decoding never
+     * grows a part; host and path are disjoint parts, so the key is at most len + 2):
+     * body, scheme, host, path, fragment, key and an empty query fit in 6 * len + 8. */
+    a.left = 6 * len + 16;
+    if ((r->arena = a.p = malloc(a.left)) == NULL)
         return VALS_ENOMEM;
+    if ((r->body = arena_dup(&a, body, len)) == NULL)
+        goto nomem;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)body[i];
         if (c < 0x20 || c == 0x7f) {
@@ -362,22 +395,27 @@ int ref_parse(const char *body, size_t len, struct ref *r, struct verr *e)
                           "parse \"%s\": first path segment in URL cannot contain colon", r->body);
             goto fail;
         }
-        if ((r->scheme = strndup_or_null(p, i)) == NULL)
+        if ((r->scheme = arena_dup(&a, p, i)) == NULL)
             goto nomem;
         for (char *s = r->scheme; *s; s++)
             if (*s >= 'A' && *s <= 'Z')
                 *s = (char)(*s - 'A' + 'a');
         rest = p + i + 1;
     }
-    /* the ref grammar guarantees "//" after the scheme's colon */
+    /* the ref grammar puts "//" after the scheme's colon; a body handed in from elsewhere
+     * (e.g. cache.clear's ref) may not have it */
+    if ((size_t)(end - rest) < 2 || memcmp(rest, "//", 2) != 0) {
+        rc = verr_set(e, VALS_EBAD_REF, "parse \"%s\": no \"//\" after the scheme", r->body);
+        goto fail;
+    }
     rest += 2;
     /* ARN special case: the whole ARN (up to '?' or '#') is the host */
     if ((size_t)(end - rest) >= 8 &&
         (memcmp(rest, "arn:aws:", 8) == 0 || memcmp(rest, "arn:aws-", 8) == 0)) {
         qm = memchr(rest, '?', (size_t)(end - rest));
         auth_end = qm != NULL ? qm : end;
-        if ((r->host = strndup_or_null(rest, (size_t)(auth_end - rest))) == NULL ||
-            (r->path = strndup_or_null("", 0)) == NULL)
+        if ((r->host = arena_dup(&a, rest, (size_t)(auth_end - rest))) == NULL ||
+            (r->path = arena_dup(&a, "", 0)) == NULL)
             goto nomem;
         if (qm != NULL) {
             query = qm + 1;
@@ -411,40 +449,46 @@ int ref_parse(const char *body, size_t len, struct ref *r, struct verr *e)
                 }
                 h = at + 1;
             }
-            if ((rc = parse_host(h, (size_t)(auth_end - h), r->body, &r->host, e)) != 0)
+            char *hb = arena_take(&a, (size_t)(auth_end - h) + 1);
+            if (hb == NULL)
+                goto nomem;
+            if ((rc = parse_host(h, (size_t)(auth_end - h), r->body, hb, &r->host, e)) != 0)
                 goto fail;
         }
-        if ((rc = unescape(auth_end, (size_t)(end - auth_end), ESC_PATH, r->body, &r->path, e)) !=
-            0)
+        char *pb = arena_take(&a, (size_t)(end - auth_end) + 1);
+        if (pb == NULL)
+            goto nomem;
+        if ((rc = unescape(auth_end, (size_t)(end - auth_end), ESC_PATH, r->body, pb, &r->path,
+                           e)) != 0)
             goto fail;
     }
     if (frag != NULL) {
-        char *f = NULL;
-        if ((rc = unescape(frag, fraglen, ESC_FRAGMENT, r->body, &f, e)) != 0)
+        char *f = NULL, *fb = arena_take(&a, fraglen + 1);
+        if (fb == NULL)
+            goto nomem;
+        if ((rc = unescape(frag, fraglen, ESC_FRAGMENT, r->body, fb, &f, e)) != 0)
             goto fail;
         if (*f == '/') /* drop one leading '/' in place (keeps the terminating NUL) */
             memmove(f, f + 1, strlen(f));
         if (*f != '\0')
-            r->fragment = f; /* the decoded copy is the fragment */
-        else
-            free(f);
+            r->fragment = f;
     }
     if (query != NULL && (rc = parse_query(r, query, querylen)) != 0)
         goto fail;
     if (fquery != NULL && (rc = parse_query(r, fquery, fquerylen)) != 0)
         goto fail;
-    if ((rc = canonical_query(r)) != 0)
+    if ((rc = canonical_query(r, &a)) != 0)
         goto fail;
     /* backend key */
     {
         const char *path = r->path;
         if (r->host[0] == '\0') {
-            r->key = strdup(path);
+            r->key = arena_dup(&a, path, strlen(path));
         } else {
             if (*path == '/')
                 path++;
             size_t hl = strlen(r->host), pl = strlen(path);
-            r->key = malloc(hl + pl + 2);
+            r->key = arena_take(&a, hl + pl + 2);
             if (r->key != NULL) {
                 memcpy(r->key, r->host, hl);
                 if (pl > 0) {
@@ -468,13 +512,19 @@ fail:
 
 void ref_free(struct ref *r)
 {
-    free(r->body);
-    free(r->scheme);
-    free(r->host);
-    free(r->path);
-    free(r->key);
-    free(r->fragment);
-    free(r->query);
+    if (r->arena != NULL) { /* from ref_parse: the strings are in the arena */
+        free(r->arena);
+        if (r->query_own)
+            free(r->query);
+    } else { /* filled by hand: each string is its own allocation */
+        free(r->body);
+        free(r->scheme);
+        free(r->host);
+        free(r->path);
+        free(r->key);
+        free(r->fragment);
+        free(r->query);
+    }
     for (size_t i = 0; i < r->nparams; i++) {
         free(r->params[i].name);
         secure_free_str(r->params[i].value);

@@ -50,6 +50,10 @@ struct ref {
     struct ref_param *params; /* query parameters in order (duplicates kept) */
     size_t nparams;
     char *query; /* canonical query: sorted by name, values escaped; "" when none */
+    /* ref_parse keeps body, scheme, host, path, key, fragment (and an empty query) in one
+     * block, so parsing a ref costs one allocation (plus its query, when it has one) */
+    char *arena;
+    int query_own; /* query is a separate allocation */
 };
 
 /* Parse a ref body. Errors (VALS_EBAD_REF) read like vals':
