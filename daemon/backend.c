@@ -8,13 +8,12 @@
 #include <string.h>
 
 #include "backend.h"
+#include "creds/aws.h"
+#include "http.h"
 #include "lib/dbuf.h"
 
 static const struct backend *const backends[] = {
-    &backend_echo,
-    &backend_envsubst,
-    &backend_file,
-    NULL,
+    &backend_echo, &backend_envsubst, &backend_file, &backend_awssecrets, &backend_awsssm, NULL,
 };
 
 static uv_idle_t completion_idle;
@@ -79,7 +78,7 @@ void backend_complete(struct backend_fetch *f, int err, struct doc *value, const
 
 int backend_init(uv_loop_t *loop)
 {
-    if (uv_idle_init(loop, &completion_idle) != 0)
+    if (uv_idle_init(loop, &completion_idle) != 0 || http_init(loop) != 0)
         return VALS_EINTERNAL;
     completion_ready = 1;
     return 0;
@@ -88,6 +87,8 @@ int backend_init(uv_loop_t *loop)
 void backend_shutdown(void)
 {
     if (completion_ready) {
+        http_shutdown(); /* outstanding requests complete with shutting_down */
+        aws_creds_clear();
         completion_ready = 0;
         uv_close((uv_handle_t *)&completion_idle, NULL);
     }

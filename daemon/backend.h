@@ -76,5 +76,7 @@ extern const struct backend backend_echo;
 extern const struct backend backend_envsubst;
 extern const struct backend backend_file;
 extern const struct backend backend_sops;
+extern const struct backend backend_awssecrets;
+extern const struct backend backend_awsssm;
 
 #endif

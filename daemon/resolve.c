@@ -260,7 +260,7 @@ static void on_direct_fetch_done(struct backend_fetch *f)
 /* The supported schemes, for "no provider registered" errors. */
 static const char *supported_schemes(void)
 {
-    return "echo, envsubst, file";
+    return "echo, envsubst, file, awssecrets, awsssm";
 }
 
 int resolve_locator(const char *refstr, size_t len, struct ctx *ctx, char **locator, struct verr *e)
