@@ -157,9 +157,10 @@ int sops_dotenv_load(const char *buf, size_t len, const char *name, struct doc_s
         r = doc_map_append(data, doc_str(l, (size_t)(eq - l)),
                            unescape(eq + 1, n - (size_t)(eq - l) - 1));
     }
-    if (r == 0)
-        r = doc_stream_push(docs, data);
-    data = NULL;
+    if (r == 0) {
+        r = doc_stream_push(docs, data); /* takes `data`, also on failure */
+        data = NULL;
+    }
     if (r == 0 && encrypted) {
         *meta = md;
         md = NULL;
