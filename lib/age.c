@@ -231,10 +231,8 @@ int age_encrypt(const struct age_recipient *rcpts, size_t n, const void *in, siz
     est = inlen + (inlen / AGE_CHUNK + 1) * AGE_TAG_LEN + 64 + n * 128;
     if (flags & AGE_ARMOR)
         est = est / 48 * 65 + 200;
-    if (est < inlen || (r = dbuf_reserve(out, est)) != 0) {
-        r = verr_set(e, VALS_ETOO_LARGE, "age: output of %zu bytes would be too large", inlen);
-        return r;
-    }
+    if (est < inlen || dbuf_reserve(out, est) != 0)
+        return verr_set(e, VALS_ETOO_LARGE, "age: output of %zu bytes would be too large", inlen);
     age_src_mem(&src, in, inlen);
     age_sink_dbuf(&bin, out);
     if (flags & AGE_ARMOR) {

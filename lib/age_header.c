@@ -21,16 +21,17 @@ struct hdr_parse {
     size_t line; /* 1-based number of the current line */
 };
 
-/* Report that the header ran out of bytes at the current line. */
+/* Report that the header ran out of bytes at the current line (never returns 0). */
 static int hdr_short(struct hdr_parse *hp, const char *what, struct verr *e)
 {
-    if (hp->too_big)
-        return verr_set(e, VALS_ETOO_LARGE, "age header: larger than %u bytes",
-                        (unsigned)AGE_HEADER_MAX);
+    if (hp->too_big) {
+        verr_set(e, VALS_ETOO_LARGE, "age header: larger than %u bytes", (unsigned)AGE_HEADER_MAX);
+        return VALS_ETOO_LARGE;
+    }
     if (hp->more)
         return VALS_EAGAIN;
-    return verr_set(e, VALS_EPARSE, "age header line %zu: unexpected end of file (%s)", hp->line,
-                    what);
+    verr_set(e, VALS_EPARSE, "age header line %zu: unexpected end of file (%s)", hp->line, what);
+    return VALS_EPARSE;
 }
 
 /* Find the current line; *n is its length without the LF. */

@@ -570,8 +570,22 @@ int doc_parse_yaml(const char *buf, size_t len, const char *name, int flags, str
                 done = 1;
                 break;
             }
+            /* the document's end: its trailing comments stop at the next document */
+            if (!yaml_parser_parse(&y.parser, &ev)) {
+                r = yerr(&y, &y.parser.problem_mark, y.parser.problem ? y.parser.problem : "error");
+                doc_free(d);
+                d = NULL;
+                done = 1;
+                break;
+            }
             if (flags & DOC_YAML_COMMENTS)
-                r = yaml_comments_before(&y.comments, SIZE_MAX, 0, d);
+                r = yaml_comments_before(&y.comments,
+                                         ev.type == YAML_DOCUMENT_END_EVENT &&
+                                                 !ev.data.document_end.implicit
+                                             ? ev.start_mark.line + 1
+                                             : ev.start_mark.line,
+                                         0, d);
+            yaml_event_delete(&ev);
             if (r == 0)
                 r = doc_stream_push(out, d);
             d = NULL;

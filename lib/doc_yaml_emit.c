@@ -502,9 +502,8 @@ static int scalar_prepare(const struct doc *d, int flags, struct scalar *sc)
             sc->len = strlen(sc->buf);
             return 0;
         }
-        /* a plain timestamp in the source is a time value: it stays plain */
-        quote = sc->tag == NULL && yaml_needs_quotes(s, len) &&
-                !(d->style == DOC_STYLE_PLAIN && yaml_plain_is_timestamp(s, len));
+        /* timestamps are strings in our model: quoted, they read back as strings (vals) */
+        quote = sc->tag == NULL && yaml_needs_quotes(s, len);
         if (!go && (d->style == DOC_STYLE_SINGLE || d->style == DOC_STYLE_DOUBLE)) {
             sc->style = d->style == DOC_STYLE_SINGLE ? YS_SINGLE : YS_DOUBLE;
             if (memchr(s, '\n', len) != NULL)

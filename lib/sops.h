@@ -112,6 +112,12 @@ struct sops_identities {
  * at all (VALS_ENOKEY, listing every location tried).
  */
 int sops_identities_load(struct sops_identities *out, struct verr *e);
+/* The same, reading variables through `env` (e.g. a client's credential context in
+ * valsd).  SOPS_ID_NO_CMD: do not run SOPS_AGE_KEY_CMD (it would block valsd's loop). */
+typedef const char *(*sops_env_fn)(void *ctx, const char *name);
+#define SOPS_ID_NO_CMD 0x1
+int sops_identities_load_env(struct sops_identities *out, sops_env_fn env, void *ctx, int flags,
+                             struct verr *e);
 /* Identities from identity-file text (e.g. a test key). */
 int sops_identities_from_text(struct sops_identities *out, const char *text, size_t len,
                               const char *name, struct verr *e);

@@ -216,7 +216,19 @@ static void note(struct dbuf *tried, const char *what, const char *result)
     dbuf_printf(tried, "%s%s (%s)", tried->len > 0 ? ", " : "", what, result);
 }
 
+static const char *process_env(void *ctx, const char *name)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
 int sops_identities_load(struct sops_identities *out, struct verr *e)
+{
+    return sops_identities_load_env(out, process_env, NULL, 0, e);
+}
+
+int sops_identities_load_env(struct sops_identities *out, sops_env_fn env, void *ctx, int flags,
+                             struct verr *e)
 {
     struct dbuf tried = DBUF_INIT, text = DBUF_INIT;
     const char *v;
@@ -227,7 +239,7 @@ int sops_identities_load(struct sops_identities *out, struct verr *e)
 
     memset(out, 0, sizeof(*out));
     /* SOPS_AGE_KEY */
-    if ((v = getenv("SOPS_AGE_KEY")) != NULL && v[0] != '\0') {
+    if ((v = env(ctx, "SOPS_AGE_KEY")) != NULL && v[0] != '\0') {
         before = out->n;
         r = add_env_keys(out, v, &se);
         note(&tried, "SOPS_AGE_KEY",
@@ -236,7 +248,7 @@ int sops_identities_load(struct sops_identities *out, struct verr *e)
         note(&tried, "SOPS_AGE_KEY", "not set");
     }
     /* SOPS_AGE_KEY_FILE */
-    if ((v = getenv("SOPS_AGE_KEY_FILE")) != NULL && v[0] != '\0') {
+    if ((v = env(ctx, "SOPS_AGE_KEY_FILE")) != NULL && v[0] != '\0') {
         char what[4200];
         before = out->n;
         r = read_file(v, &text, &se);
@@ -249,7 +261,9 @@ int sops_identities_load(struct sops_identities *out, struct verr *e)
         note(&tried, "SOPS_AGE_KEY_FILE", "not set");
     }
     /* SOPS_AGE_KEY_CMD */
-    if ((v = getenv("SOPS_AGE_KEY_CMD")) != NULL && v[0] != '\0') {
+    if ((v = env(ctx, "SOPS_AGE_KEY_CMD")) != NULL && v[0] != '\0' && (flags & SOPS_ID_NO_CMD)) {
+        note(&tried, "SOPS_AGE_KEY_CMD", "not run by valsd");
+    } else if (v != NULL && v[0] != '\0') {
         before = out->n;
         r = run_cmd(v, &text, &se);
         if (r == 0)
@@ -262,9 +276,9 @@ int sops_identities_load(struct sops_identities *out, struct verr *e)
         note(&tried, "SOPS_AGE_KEY_CMD", "not set");
     }
     /* the default keys.txt */
-    if ((v = getenv("XDG_CONFIG_HOME")) != NULL && v[0] != '\0')
+    if ((v = env(ctx, "XDG_CONFIG_HOME")) != NULL && v[0] != '\0')
         snprintf(path, sizeof(path), "%s/sops/age/keys.txt", v);
-    else if ((v = getenv("HOME")) != NULL && v[0] != '\0')
+    else if ((v = env(ctx, "HOME")) != NULL && v[0] != '\0')
         snprintf(path, sizeof(path), "%s/.config/sops/age/keys.txt", v);
     else
         path[0] = '\0';

@@ -251,7 +251,8 @@ static int cmd_decrypt(int argc, char **argv)
         } else if (c == 'o') {
             out = optarg;
         } else {
-            return usage();
+            rc = usage();
+            goto out;
         }
     }
     if (nall == 0 || argc - optind > 1) {

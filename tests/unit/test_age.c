@@ -13,6 +13,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <openssl/evp.h>
@@ -217,7 +218,7 @@ static int cctv_code(enum age_fail f)
 /* Parse the text header of a vector; returns the offset of the age file. */
 static size_t cctv_parse(const char *name, const struct dbuf *raw, struct cctv *v)
 {
-    const char *p = raw->p, *end = strstr(raw->p, "\n\n");
+    const char *p = raw->p != NULL ? raw->p : "", *end = strstr(p, "\n\n");
     size_t pos = 0;
 
     assert_non_null(end);
@@ -349,7 +350,7 @@ static int cmp_names(const void *a, const void *b)
 static void test_cctv_vectors(void **state)
 {
     const char *data = getenv("VALS_TEST_DATA");
-    char dir[1024], path[2048], *names[512];
+    char dir[1024], path[2048], *names[512] = {NULL};
     size_t nnames = 0, ran = 0, passed = 0, skipped = 0, failed = 0;
     struct dirent *de;
     DIR *d;
@@ -1197,6 +1198,61 @@ static void test_fd_streaming(void **state)
     age_identity_clear(&id);
 }
 
+/* Many recipients (a header far beyond the first 4 KiB read) through a pipe that a child
+ * feeds in small writes, so the descriptor source sees short reads everywhere. */
+static void test_fd_pipe_many_recipients(void **state)
+{
+    enum { NR = 200 };
+    struct age_identity *ids = calloc(NR, sizeof(*ids));
+    struct age_recipient *rs = calloc(NR, sizeof(*rs));
+    struct dbuf enc = DBUF_INIT, dec = DBUF_INIT;
+    uint8_t *data = malloc(200000);
+    int pfd[2], out, st;
+    enum age_fail cls;
+    struct verr e;
+    pid_t pid;
+
+    (void)state;
+    assert_true(ids != NULL && rs != NULL && data != NULL);
+    for (int i = 0; i < NR; i++) {
+        assert_int_equal(age_identity_generate(&ids[i]), 0);
+        age_identity_recipient(&ids[i], &rs[i]);
+    }
+    fill_pattern(data, 200000, 99);
+    assert_int_equal(age_encrypt(rs, NR, data, 200000, 0, &enc, &e), 0);
+    assert_true(strstr(enc.p, "\n--- ") - enc.p > 4096 * 4);
+    assert_int_equal(pipe(pfd), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        for (size_t off = 0; off < enc.len; off += 777) {
+            size_t n = enc.len - off < 777 ? enc.len - off : 777;
+
+            if (write(pfd[1], enc.p + off, n) != (ssize_t)n)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    close(pfd[1]);
+    out = memfd_create("dec", 0);
+    assert_int_equal(age_decrypt_fd(&ids[NR - 1], 1, NULL, pfd[0], out, &cls, &e), 0);
+    assert_int_equal(cls, AGE_FAIL_NONE);
+    close(pfd[0]);
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    memfd_read(out, &dec);
+    assert_int_equal(dec.len, 200000);
+    assert_memory_equal(dec.p, data, 200000);
+    close(out);
+    dbuf_free(&enc);
+    dbuf_free(&dec);
+    free(data);
+    for (int i = 0; i < NR; i++)
+        age_identity_clear(&ids[i]);
+    free(ids);
+    free(rs);
+}
+
 static void test_header_limits(void **state)
 {
     struct dbuf t = DBUF_INIT;
@@ -1240,6 +1296,7 @@ int main(void)
         cmocka_unit_test(test_multiple_recipients_and_wrong_identity),
         cmocka_unit_test(test_tampering),
         cmocka_unit_test(test_fd_streaming),
+        cmocka_unit_test(test_fd_pipe_many_recipients),
         cmocka_unit_test(test_header_limits),
     };
 
