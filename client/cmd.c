@@ -18,6 +18,10 @@ static const struct cmd_entry *const cmd_table[] = {
     &cmd_secret_manager_generate_entry,
     &cmd_secret_manager_encrypt_entry,
     &cmd_secret_manager_decrypt_entry,
+    &cmd_secret_encrypt_entry,
+    &cmd_secret_decrypt_entry,
+    &cmd_secret_view_entry,
+    &cmd_secret_edit_entry,
     &cmd_template_render_entry,
     NULL,
 };
