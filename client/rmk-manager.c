@@ -138,8 +138,7 @@ static void *worker(void *arg)
 }
 
 /* The tenant's key files (when `proj` is not NULL) plus the standard sources. */
-int rmk_identities_load(const struct rmk_project *proj, struct sops_identities *ids,
-                        struct verr *e)
+int rmk_identities_load(const struct rmk_project *proj, struct sops_identities *ids, struct verr *e)
 {
     char *keydir = proj != NULL ? rmk_keys_dir(proj->tenant) : NULL;
     struct dbuf all = DBUF_INIT;
