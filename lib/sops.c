@@ -155,6 +155,8 @@ static int load_plain(const char *buf, size_t len, enum sops_format fmt, const c
         return verr_set(e, VALS_EEXISTS, "%s: file already has a sops block (already encrypted?)",
                         name);
     }
+    if (docs->len == 0 && (r = doc_stream_push(docs, doc_map())) != 0) /* an empty YAML file */
+        return r;
     return 0;
 }
 
