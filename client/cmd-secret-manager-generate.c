@@ -254,14 +254,29 @@ int rmk_generate(const struct rmk_generate_opts *o, struct verr *e)
     }
     if (rc != 0)
         goto out;
-    /* everything rendered: now write */
-    for (size_t i = 0; i < plan.n && rc == 0; i++) {
-        struct rule *r = &plan.rules[i];
-        if (r->skip)
-            continue;
-        rc = fsutil_write_atomic(r->target, r->out.p ? r->out.p : "", r->out.len, 0600, e);
-        if (rc == 0) {
-            printf("generating: %s%s\n", r->target, o->encrypt ? " (encrypted)" : "");
+    /* everything rendered: now write, as one batch */
+    {
+        struct fsutil_item *items = calloc(plan.n + 1, sizeof(*items));
+        size_t ni = 0;
+        if (items == NULL) {
+            rc = VALS_ENOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < plan.n; i++) {
+            struct rule *r = &plan.rules[i];
+            if (r->skip)
+                continue;
+            items[ni].path = r->target;
+            items[ni].data = r->out.p ? r->out.p : "";
+            items[ni].len = r->out.len;
+            items[ni++].mode = 0600;
+        }
+        rc = fsutil_write_batch(items, ni, e);
+        free(items);
+        for (size_t i = 0; rc == 0 && i < plan.n; i++) {
+            if (plan.rules[i].skip)
+                continue;
+            printf("generating: %s%s\n", plan.rules[i].target, o->encrypt ? " (encrypted)" : "");
             generated++;
         }
     }

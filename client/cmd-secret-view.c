@@ -1,40 +1,37 @@
 /*
- * cmd-secret-view.c - "rmk secret view FILE": Print the decrypted content of a SOPS file. (see
- * rmk-secret.c).
+ * cmd-secret-view.c - "rmk secret view FILE": print the decrypted file on stdout.
  */
 #include <stdio.h>
 
 #include "cmd.h"
-#include "rmk-secret.h"
+#include "rmk-secret-file.h"
 
 static int cmd_secret_view_exec(int argc, char **argv)
 {
+    struct dbuf plain = DBUF_INIT;
     struct verr e = {0};
     int rc;
 
-    if (cmd_wants_help(&cmd_secret_view_entry, argc, argv))
-        return CMD_EXIT_OK;
-    if (argc != 2 || argv[1][0] == '-') {
-        cmd_error(&cmd_secret_view_entry, "takes exactly one file");
+    if (argc != 2) {
+        cmd_error(&cmd_secret_view_entry, "expected one FILE");
         return CMD_EXIT_USAGE;
     }
-    rc = rmk_secret_view(argv[1], stdout, &e);
-    if (rc > 0) {
-        fprintf(stderr, "rmk secret view: warning: %s\n", verr_text(&e));
-        return CMD_EXIT_OK;
-    }
-    if (rc != 0) {
+    rc = rmk_secret_decrypt_file(argv[1], &plain, &e);
+    if (rc == 0 && plain.len > 0 && fwrite(plain.p, 1, plain.len, stdout) != plain.len)
+        rc = verr_set(&e, VALS_EIO, "cannot write to stdout");
+    if (rc != 0)
         cmd_error(&cmd_secret_view_entry, "%s", verr_text(&e));
-        return rc == VALS_EUSAGE ? CMD_EXIT_USAGE : CMD_EXIT_FAIL;
-    }
-    return CMD_EXIT_OK;
+    dbuf_free(&plain);
+    return rc == 0 ? CMD_EXIT_OK : CMD_EXIT_FAIL;
 }
 
 const struct cmd_entry cmd_secret_view_entry = {
     .name = "secret view",
     .alias = "secret v",
     .usage = "FILE",
-    .help = "Print the decrypted content of a SOPS file.",
-    .details = "Nothing is written to the disk.\n",
+    .help = "Print a SOPS-encrypted file decrypted, without changing it.",
+    .details = "Identities: inside an RMK project the tenant's keys in ~/.rmk/sops-age-keys/,\n"
+               "then SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD and\n"
+               "~/.config/sops/age/keys.txt. The MAC is verified.\n",
     .exec = cmd_secret_view_exec,
 };

@@ -137,10 +137,11 @@ static void *worker(void *arg)
     }
 }
 
-/* The tenant's key files (when `proj` is not NULL) plus the standard sources. */
-int rmk_identities_load(const struct rmk_project *proj, struct sops_identities *ids, struct verr *e)
+/* The tenant's key files plus the standard sources. */
+static int load_identities(const struct rmk_project *proj, struct sops_identities *ids,
+                           struct verr *e)
 {
-    char *keydir = proj != NULL ? rmk_keys_dir(proj->tenant) : NULL;
+    char *keydir = rmk_keys_dir(proj->tenant);
     struct dbuf all = DBUF_INIT;
     DIR *d;
     struct dirent *de;
@@ -175,7 +176,7 @@ int rmk_identities_load(const struct rmk_project *proj, struct sops_identities *
                       "no age identity: none in ~/.rmk/sops-age-keys/%s/ and none from "
                       "SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD or "
                       "~/.config/sops/age/keys.txt",
-                      proj != NULL ? proj->tenant : "<tenant>");
+                      proj->tenant);
     if (rc == 0)
         rc = sops_identities_from_text(ids, all.p, all.len, "rmk identities", e);
 out:
@@ -211,7 +212,7 @@ int rmk_manager_crypt(int decrypt, const char *const *scopes, size_t nscopes,
         rc = collect(&p, dirs[i], 0);
     if (rc != 0)
         goto out;
-    if (decrypt && p.n > 0 && (rc = rmk_identities_load(&proj, &ids, e)) != 0)
+    if (decrypt && p.n > 0 && (rc = load_identities(&proj, &ids, e)) != 0)
         goto out;
     p.ids = &ids;
     nth = (int)(cpus > 0 && cpus < 8 ? cpus : 8);
