@@ -40,7 +40,8 @@ static int add_text(struct sops_identities *out, const char *text, size_t len, c
         return VALS_ENOMEM;
     }
     out->ids = p;
-    memcpy(out->ids + out->n, ids, n * sizeof(*ids));
+    if (n > 0)
+        memcpy(out->ids + out->n, ids, n * sizeof(*ids));
     out->n += n;
     secure_zero(ids, n * sizeof(*ids));
     free(ids);

@@ -164,7 +164,8 @@ int sops_json_emit(const struct doc_stream *docs, const struct doc *meta,
     if (meta != NULL) {
         if ((items = calloc(root->v.map.len + 1, sizeof(*items))) == NULL)
             return VALS_ENOMEM;
-        memcpy(items, root->v.map.items, root->v.map.len * sizeof(*items));
+        if (root->v.map.len > 0)
+            memcpy(items, root->v.map.items, root->v.map.len * sizeof(*items));
         items[root->v.map.len].key = doc_strz("sops");
         if (items[root->v.map.len].key == NULL) {
             free(items);
