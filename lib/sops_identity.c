@@ -75,6 +75,7 @@ static int add_env_keys(struct sops_identities *out, const char *s, struct verr 
     return r;
 }
 
+/* Read a whole identity file (at most 16 MiB). */
 static int read_file(const char *path, struct dbuf *out, struct verr *e)
 {
     char buf[8192];

@@ -236,6 +236,7 @@ static int flatten(const struct doc *d, const char *prefix, struct flats *out)
     return doc_format_gov(d, &out->f[out->n - 1].val);
 }
 
+/* qsort order of flattened metadata keys (bytewise). */
 static int flat_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct flat *)a)->key, ((const struct flat *)b)->key);
