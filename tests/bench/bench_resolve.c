@@ -952,7 +952,7 @@ int main(int argc, char **argv)
            "throughput %d conns x %d in flight, %.1f s/round; %d rounds\n",
            BENCH_REF, BENCH_VALUE, o.samples, o.warmup, o.conns, o.depth, o.seconds, o.rounds);
     for (int r = 0; r < o.rounds; r++) {
-        struct figures fv, ff;
+        struct figures fv = {0}, ff = {0};
         /* alternate which server goes first so neither always follows the other */
         const char *first = r % 2 ? fsock : vsock, *second = r % 2 ? vsock : fsock;
         pid_t p1 = r % 2 ? fpid : vpid, p2 = r % 2 ? vpid : fpid;

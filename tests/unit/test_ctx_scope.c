@@ -61,7 +61,7 @@ static int cmp_str(const void *a, const void *b)
 /* The scope computed from first principles. */
 static void reference_scope(size_t ci, const char *const *prefixes, char out[33])
 {
-    const char *sorted[8];
+    const char *sorted[8] = {0};
     size_t n = 0;
     unsigned char d[SHA256_DIGEST_LENGTH];
     char u[32];
