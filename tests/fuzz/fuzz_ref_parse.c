@@ -1,12 +1,13 @@
 /*
- * fuzz_ref.c - libFuzzer target for the ref grammar (lib/ref.c, lib/ref_eval.c): ref
- * bodies come from clients, so ref_parse (with its one-block string arena), ref_find and
- * the nested/embedded evaluation run on arbitrary bytes.  On a successful parse every
- * string is read to its end (ASan checks it stays in its block) and the key is checked
- * against host and path; evaluation uses a lookup answering "<body>".
+ * fuzz_ref_parse.c - libFuzzer target for ref_parse on arbitrary bodies, not only those
+ * ref_find hands out: cache.clear passes a client's ref to it as is.  The whole input and
+ * every body ref_find reports are parsed; on success every string is read to its end
+ * (ASan checks that it stays in the one block ref_parse keeps them in) and the key is
+ * checked against host and path.  The input also goes through ref_resolve_nested and
+ * ref_eval_value (stack or heap prefix positions) with a lookup answering "<body>".
  *
  * Build: CC=clang cmake -S . -B build-fuzz -DVALS_FUZZ=ON -DVALS_TESTS=OFF -DVALS_BENCH=OFF
- * Run:   build-fuzz/fuzz_ref -max_total_time=60 CORPUS_DIR
+ * Run:   build-fuzz/fuzz_ref_parse -max_total_time=60 -max_len=20000 CORPUS_DIR
  */
 #include <stddef.h>
 #include <stdint.h>
