@@ -18,8 +18,12 @@
  * Requests are packed with msgpack-c once (msgid as a fixed 4-byte uint32, patched per
  * request); responses are read with a small independent reader (not valsd's scanner).
  *
+ * With --baseline PATH a second valsd binary (say, the code before an optimisation) is
+ * started too and measured in the same rounds, so before/after share the machine's noise.
  * With --connect PATH it measures one already running server only (e.g. valsd under
  * valgrind for instruction counts; --requests N then gives a fixed amount of work).
+ * Servers are measured in a rotating order; latency runs with this program and the server
+ * on one CPU, throughput with a CPU each (--lat-cpus, --tp-cpus).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,7 +54,7 @@
 #define MAX_ROUNDS  50
 
 struct opts {
-    const char *valsd, *floor, *connect;
+    const char *valsd, *floor, *connect, *baseline;
     int rounds;
     size_t samples, warmup, requests;
     double seconds;
@@ -647,7 +651,7 @@ out:
 /* ---- valsd's cache.stats: proof that the cached path was measured ---- */
 
 /* Ask for cache.stats and print hits/misses/fetches; returns fetches or -1. */
-static long valsd_fetches(const char *path)
+static long valsd_fetches(const char *path, const char *name)
 {
     unsigned char req[64], in[IN_CAP];
     struct pbuf b = {req, 0, sizeof(req)};
@@ -694,7 +698,7 @@ static long valsd_fetches(const char *path)
                 fetches = (long)v;
         }
     }
-    printf("valsd cache.stats: hits %llu, misses %llu, fetches %ld\n", (unsigned long long)hits,
+    printf("%s cache.stats: hits %llu, misses %llu, fetches %ld\n", name, (unsigned long long)hits,
            (unsigned long long)misses, fetches);
 out:
     msgpack_unpacked_destroy(&u);
@@ -733,7 +737,9 @@ static void usage(FILE *out)
                  "Measures cached `resolve` round trips on valsd and on bench_floor in one run.\n\n"
                  "  --valsd PATH      valsd binary (default: next to this program)\n"
                  "  --floor PATH      bench_floor binary (default: next to this program)\n"
-                 "  --rounds N        rounds, each measuring both servers (default 5)\n"
+                 "  --baseline PATH   another valsd binary (e.g. before a change) measured in the\n"
+                 "                    same rounds, compared as valsd/baseline\n"
+                 "  --rounds N        rounds, each measuring every server (default 5)\n"
                  "  --samples N       latency samples per round (default 20000)\n"
                  "  --warmup N        latency warm-up requests per round (default 2000)\n"
                  "  --seconds S       throughput window per round (default 2)\n"
@@ -771,18 +777,27 @@ static int parse_cpus(const char *s, int cpu[2])
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
     static const struct option lo[] = {
-        {"valsd", required_argument, NULL, 'v'},    {"floor", required_argument, NULL, 'f'},
-        {"rounds", required_argument, NULL, 'r'},   {"samples", required_argument, NULL, 'n'},
-        {"warmup", required_argument, NULL, 'w'},   {"seconds", required_argument, NULL, 's'},
-        {"conns", required_argument, NULL, 'c'},    {"depth", required_argument, NULL, 'd'},
-        {"only", required_argument, NULL, 'o'},     {"quick", no_argument, NULL, 'q'},
-        {"connect", required_argument, NULL, 'C'},  {"requests", required_argument, NULL, 'R'},
-        {"lat-cpus", required_argument, NULL, 'L'}, {"tp-cpus", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"valsd", required_argument, NULL, 'v'},
+        {"floor", required_argument, NULL, 'f'},
+        {"rounds", required_argument, NULL, 'r'},
+        {"samples", required_argument, NULL, 'n'},
+        {"warmup", required_argument, NULL, 'w'},
+        {"seconds", required_argument, NULL, 's'},
+        {"conns", required_argument, NULL, 'c'},
+        {"depth", required_argument, NULL, 'd'},
+        {"only", required_argument, NULL, 'o'},
+        {"quick", no_argument, NULL, 'q'},
+        {"connect", required_argument, NULL, 'C'},
+        {"requests", required_argument, NULL, 'R'},
+        {"lat-cpus", required_argument, NULL, 'L'},
+        {"tp-cpus", required_argument, NULL, 'T'},
+        {"baseline", required_argument, NULL, 'B'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int ch;
 
-    *o = (struct opts){NULL, NULL, NULL, 5, 20000, 2000, 0, 2.0, 8, 32, 0, {0, 0}, {0, 1}};
+    *o = (struct opts){NULL, NULL, NULL, NULL, 5, 20000, 2000, 0, 2.0, 8, 32, 0, {0, 0}, {0, 1}};
     if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
         o->tp_cpu[1] = 0;
     while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -796,6 +811,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
             break;
         case 'C':
             o->connect = optarg;
+            break;
+        case 'B':
+            o->baseline = optarg;
             break;
         case 'r':
             o->rounds = (int)strtol(optarg, &end, 10);
@@ -897,16 +915,22 @@ static int run_connected(const struct opts *o)
     return 0;
 }
 
+/* One server of the run. */
+struct server {
+    const char *name;
+    char *bin;
+    int is_valsd;
+    char sock[160], log[160];
+    pid_t pid;
+    double p50[MAX_ROUNDS], p99[MAX_ROUNDS], tp[MAX_ROUNDS];
+};
+
 int main(int argc, char **argv)
 {
     struct opts o;
-    char dir[] = "/tmp/bench_resolve.XXXXXX", vsock[160], fsock[160], cfg[160], vlog[160],
-         flog[160];
-    char *valsd = NULL, *floor = NULL;
-    pid_t vpid = -1, fpid = -1;
-    double v50[MAX_ROUNDS], v99[MAX_ROUNDS], vtp[MAX_ROUNDS];
-    double f50[MAX_ROUNDS], f99[MAX_ROUNDS], ftp[MAX_ROUNDS];
-    int rc = 1, made_dir = 0;
+    char dir[] = "/tmp/bench_resolve.XXXXXX", cfg[160];
+    struct server sv[3];
+    int n = 2, rc = 1, made_dir = 0;
 
     if (parse_opts(argc, argv, &o) != 0) {
         usage(stderr);
@@ -917,22 +941,31 @@ int main(int argc, char **argv)
         return 1;
     if (o.connect != NULL)
         return run_connected(&o);
-    valsd = o.valsd ? strdup(o.valsd) : sibling("valsd");
-    floor = o.floor ? strdup(o.floor) : sibling("bench_floor");
-    if (valsd == NULL || floor == NULL || access(valsd, X_OK) != 0 || access(floor, X_OK) != 0) {
-        fprintf(stderr, "bench_resolve: cannot find valsd / bench_floor (use --valsd, --floor)\n");
-        goto out;
+    memset(sv, 0, sizeof(sv));
+    sv[0].name = "valsd";
+    sv[0].bin = o.valsd ? strdup(o.valsd) : sibling("valsd");
+    sv[0].is_valsd = 1;
+    sv[1].name = "floor";
+    sv[1].bin = o.floor ? strdup(o.floor) : sibling("bench_floor");
+    if (o.baseline != NULL) {
+        sv[2].name = "baseline";
+        sv[2].bin = strdup(o.baseline);
+        sv[2].is_valsd = 1;
+        n = 3;
+    }
+    for (int i = 0; i < n; i++) {
+        sv[i].pid = -1;
+        if (sv[i].bin == NULL || access(sv[i].bin, X_OK) != 0) {
+            fprintf(stderr, "bench_resolve: cannot find the %s program (see --help)\n", sv[i].name);
+            goto out;
+        }
     }
     if (mkdtemp(dir) == NULL) {
         perror("bench_resolve: mkdtemp");
         goto out;
     }
     made_dir = 1;
-    snprintf(vsock, sizeof(vsock), "%s/valsd.sock", dir);
-    snprintf(fsock, sizeof(fsock), "%s/floor.sock", dir);
     snprintf(cfg, sizeof(cfg), "%s/valsd.yaml", dir);
-    snprintf(vlog, sizeof(vlog), "%s/valsd.log", dir);
-    snprintf(flog, sizeof(flog), "%s/floor.log", dir);
     {
         /* a TTL far longer than the run: every request after the first is a cache hit */
         FILE *f = fopen(cfg, "w");
@@ -941,13 +974,13 @@ int main(int argc, char **argv)
         fprintf(f, "default_ttl: 1d\nlog_level: error\nidle_exit: 0\n");
         fclose(f);
     }
-    {
-        char *vargv[] = {valsd, "--socket", vsock, "--config", cfg, NULL};
-        char *fargv[] = {floor, fsock, NULL};
-        vpid = spawn(vargv, vlog);
-        fpid = spawn(fargv, flog);
-        if (vpid < 0 || fpid < 0 || wait_ready(vsock, vpid, vlog) != 0 ||
-            wait_ready(fsock, fpid, flog) != 0)
+    for (int i = 0; i < n; i++) {
+        char *vargv[] = {sv[i].bin, "--socket", sv[i].sock, "--config", cfg, NULL};
+        char *fargv[] = {sv[i].bin, sv[i].sock, NULL};
+        snprintf(sv[i].sock, sizeof(sv[i].sock), "%s/%s.sock", dir, sv[i].name);
+        snprintf(sv[i].log, sizeof(sv[i].log), "%s/%s.log", dir, sv[i].name);
+        sv[i].pid = spawn(sv[i].is_valsd ? vargv : fargv, sv[i].log);
+        if (sv[i].pid < 0 || wait_ready(sv[i].sock, sv[i].pid, sv[i].log) != 0)
             goto out;
     }
     print_machine();
@@ -956,57 +989,74 @@ int main(int argc, char **argv)
     printf("workload: resolve [\"%s\"] -> \"%s\"; latency %zu samples/round (after %zu warm-up), "
            "throughput %d conns x %d in flight, %.1f s/round; %d rounds\n",
            BENCH_REF, BENCH_VALUE, o.samples, o.warmup, o.conns, o.depth, o.seconds, o.rounds);
+    if (n == 3)
+        printf("baseline: %s\n", sv[2].bin);
     for (int r = 0; r < o.rounds; r++) {
-        struct figures fv = {0}, ff = {0};
-        /* alternate which server goes first so neither always follows the other */
-        const char *first = r % 2 ? fsock : vsock, *second = r % 2 ? vsock : fsock;
-        pid_t p1 = r % 2 ? fpid : vpid, p2 = r % 2 ? vpid : fpid;
-        struct figures *f1 = r % 2 ? &ff : &fv, *f2 = r % 2 ? &fv : &ff;
-        if (measure(first, p1, &o, f1) != 0 || measure(second, p2, &o, f2) != 0)
-            goto out;
-        v50[r] = fv.p50_us, v99[r] = fv.p99_us, vtp[r] = fv.rps;
-        f50[r] = ff.p50_us, f99[r] = ff.p99_us, ftp[r] = ff.rps;
-        printf("round %d: valsd p50 %6.2f us p99 %6.2f us %9.0f/s | floor p50 %6.2f us p99 %6.2f "
-               "us %9.0f/s\n",
-               r + 1, fv.p50_us, fv.p99_us, fv.rps, ff.p50_us, ff.p99_us, ff.rps);
+        /* rotate the order so that no server always follows the same one */
+        for (int k = 0; k < n; k++) {
+            struct server *s = &sv[(r + k) % n];
+            struct figures f;
+            if (measure(s->sock, s->pid, &o, &f) != 0)
+                goto out;
+            s->p50[r] = f.p50_us, s->p99[r] = f.p99_us, s->tp[r] = f.rps;
+        }
+        printf("round %d:", r + 1);
+        for (int i = 0; i < n; i++)
+            printf("%s %s p50 %6.2f us p99 %6.2f us %9.0f/s", i ? " |" : "", sv[i].name,
+                   sv[i].p50[r], sv[i].p99[r], sv[i].tp[r]);
+        printf("\n");
         fflush(stdout);
     }
-    if (valsd_fetches(vsock) != 1) {
-        fprintf(stderr, "bench_resolve: valsd fetched more than once: not the cached path\n");
-        goto out;
+    for (int i = 0; i < n; i++) {
+        if (sv[i].is_valsd && valsd_fetches(sv[i].sock, sv[i].name) != 1) {
+            fprintf(stderr, "bench_resolve: %s fetched more than once: not the cached path\n",
+                    sv[i].name);
+            goto out;
+        }
     }
     {
-        double mv50 = median(v50, o.rounds), mv99 = median(v99, o.rounds);
-        double mf50 = median(f50, o.rounds), mf99 = median(f99, o.rounds);
-        double mvt = median(vtp, o.rounds), mft = median(ftp, o.rounds);
-        printf("\nmedians over %d rounds       valsd        floor   valsd/floor\n", o.rounds);
-        if (o.only != 2) {
-            printf("latency p50 (us)       %11.2f  %11.2f   %8.2fx\n", mv50, mf50, mv50 / mf50);
-            printf("latency p99 (us)       %11.2f  %11.2f   %8.2fx\n", mv99, mf99, mv99 / mf99);
+        double m50[3], m99[3], mtp[3];
+        for (int i = 0; i < n; i++) {
+            m50[i] = median(sv[i].p50, o.rounds);
+            m99[i] = median(sv[i].p99, o.rounds);
+            mtp[i] = median(sv[i].tp, o.rounds);
         }
-        if (o.only != 1)
-            printf("throughput (resolves/s)%11.0f  %11.0f   %8.2fx\n", mvt, mft, mvt / mft);
+        printf("\nmedians over %d rounds       valsd        floor  valsd/floor%s\n", o.rounds,
+               n == 3 ? "     baseline  valsd/baseline" : "");
+        for (int row = 0; row < 3; row++) {
+            const double *m = row == 0 ? m50 : row == 1 ? m99 : mtp;
+            if ((row < 2 && o.only == 2) || (row == 2 && o.only == 1))
+                continue;
+            printf("%-23s%11.*f  %11.*f   %8.2fx",
+                   row == 0   ? "latency p50 (us)"
+                   : row == 1 ? "latency p99 (us)"
+                              : "throughput (resolves/s)",
+                   row < 2 ? 2 : 0, m[0], row < 2 ? 2 : 0, m[1], m[0] / m[1]);
+            if (n == 3)
+                printf("  %11.*f   %8.2fx", row < 2 ? 2 : 0, m[2], m[0] / m[2]);
+            printf("\n");
+        }
         printf("\ntargets:\n");
         if (o.only != 2)
             printf("  p50 within 2x of the floor:          %s (%.2fx)\n",
-                   mv50 <= 2 * mf50 ? "met" : "NOT met", mv50 / mf50);
+                   m50[0] <= 2 * m50[1] ? "met" : "NOT met", m50[0] / m50[1]);
         if (o.only != 1)
             printf("  >= 200000 cached resolves/s (%dx%d): %s (%.0f/s)\n", o.conns, o.depth,
-                   mvt >= 200000 ? "met" : "NOT met", mvt);
+                   mtp[0] >= 200000 ? "met" : "NOT met", mtp[0]);
     }
     rc = 0;
 out:
-    stop(vpid);
-    stop(fpid);
+    for (int i = 0; i < n; i++) {
+        stop(sv[i].pid);
+        if (made_dir) {
+            unlink(sv[i].sock);
+            unlink(sv[i].log);
+        }
+        free(sv[i].bin);
+    }
     if (made_dir) {
-        unlink(vsock);
-        unlink(fsock);
         unlink(cfg);
-        unlink(vlog);
-        unlink(flog);
         rmdir(dir);
     }
-    free(valsd);
-    free(floor);
     return rc;
 }
