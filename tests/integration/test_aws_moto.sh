@@ -18,7 +18,8 @@ if ! command -v moto_server >/dev/null 2>&1; then
   exit 77
 fi
 PY=
-for p in python3 /usr/bin/python3; do
+# AWS_TEST_PYTHON picks the Python that runs the boto3 set-up (default: the first with boto3)
+for p in ${AWS_TEST_PYTHON:-} python3 /usr/bin/python3; do
   if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import boto3' >/dev/null 2>&1; then PY=$p; break; fi
 done
 if [ -z "$PY" ]; then
