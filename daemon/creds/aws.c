@@ -385,11 +385,12 @@ static int creds_from_profile(const struct ctx *ctx, const char *name, int expli
         snprintf(s->source, sizeof(s->source), "role of profile \"%s\" (keys of \"%s\")", name, sp);
         goto out;
     }
-    if ((rc = profile_keys_to(&p, &s->creds)) == 1) {
+    rc = profile_keys_to(&p, &s->creds);
+    if (rc == 1)
         rc = verr_set(e, VALS_EDENIED,
                       "AWS profile \"%s\" has no aws_access_key_id/aws_secret_access_key", name);
+    if (rc != 0)
         goto out;
-    }
 have:
     snprintf(s->source, sizeof(s->source), "profile \"%s\"", name);
     rc = 0;
@@ -500,6 +501,29 @@ static void arn_region(const char *key, char *out, size_t cap)
     }
 }
 
+/* Environment keys but no region: the selected profile's region still applies (as in
+ * the SDKs).  Silent: files that are missing or unreadable just give no region. */
+static void profile_region(const struct ctx *ctx, const char *profile, struct aws_settings *s)
+{
+    const char *name = profile != NULL && profile[0] ? profile : cget(ctx, "AWS_PROFILE");
+    char *cpath = NULL, *fpath = NULL;
+    struct aws_profile p;
+
+    if (ctx->uid != getuid())
+        return;
+    if (name == NULL && (name = cget(ctx, "AWS_DEFAULT_PROFILE")) == NULL)
+        name = "default";
+    if (file_path(ctx, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", &cpath, NULL) == 0 &&
+        file_path(ctx, "AWS_CONFIG_FILE", ".aws/config", &fpath, NULL) == 0 &&
+        profile_load(cpath, fpath, name, &p, NULL) == 0) {
+        if (p.values[AWS_PK_REGION] != NULL)
+            snprintf(s->region, sizeof(s->region), "%s", p.values[AWS_PK_REGION]);
+        aws_profile_free(&p);
+    }
+    free(cpath);
+    free(fpath);
+}
+
 static const char *const scope_prefixes[] = {"AWS_", "HOME", "VALS_", NULL};
 
 int aws_settings_load(const struct ctx *ctx, const struct ref *r, const struct aws_service *svc,
@@ -533,6 +557,8 @@ int aws_settings_load(const struct ctx *ctx, const struct ref *r, const struct a
     }
     if (rc != 0)
         goto fail;
+    if (s->region[0] == '\0')
+        profile_region(ctx, profile, s);
     if (s->region[0] == '\0') {
         rc = verr_set(e, VALS_EBAD_REQUEST,
                       "no AWS region: give ?region=, or set AWS_REGION or a region in the "
@@ -555,7 +581,7 @@ int aws_settings_load(const struct ctx *ctx, const struct ref *r, const struct a
         goto fail;
     if ((rc = endpoint_for(ctx, svc, s->region, &s->endpoint, e)) != 0)
         goto fail;
-    if ((v = cget(ctx, "AWS_CA_BUNDLE")) != NULL) {
+    if (cget(ctx, "AWS_CA_BUNDLE") != NULL) {
         char *path = NULL;
         if ((rc = file_path(ctx, "AWS_CA_BUNDLE", "", &path, e)) != 0)
             goto fail;

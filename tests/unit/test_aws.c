@@ -536,6 +536,22 @@ static void test_settings_profiles(void **state)
         aws_settings_free(&s);
     }
     {
+        /* environment keys without a region: the profile's region still applies */
+        const char *const kv[] = {"HOME",
+                                  home,
+                                  "AWS_PROFILE",
+                                  "dev",
+                                  "AWS_ACCESS_KEY_ID",
+                                  "ENVKEY",
+                                  "AWS_SECRET_ACCESS_KEY",
+                                  "envsk",
+                                  NULL};
+        assert_int_equal(load("awssecrets://x", kv, &aws_svc_secretsmanager, &s, &e), 0);
+        assert_string_equal(s.creds.access_key_id, "ENVKEY");
+        assert_string_equal(s.region, "us-west-2");
+        aws_settings_free(&s);
+    }
+    {
         const char *const kv[] = {"HOME",       home,        "AWS_PROFILE", "roler",
                                   "AWS_REGION", "us-east-1", NULL};
         assert_int_equal(load("awssecrets://x", kv, &aws_svc_secretsmanager, &s, &e), 0);
