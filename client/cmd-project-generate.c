@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include "cmd.h"
 #include "lib/dbuf.h"
@@ -39,46 +40,85 @@ static size_t curl_sink(char *p, size_t size, size_t n, void *data)
     return dbuf_add(b, p, size * n) == 0 ? size * n : 0;
 }
 
+/*
+ * libcurl is loaded only here, when the lookup runs (dlopen): it pulls in some thirty
+ * libraries that would otherwise slow down the start of every rmk command.
+ */
+struct curl_api {
+    CURL *(*init)(void);
+    CURLcode (*setopt)(CURL *, CURLoption, ...);
+    CURLcode (*perform)(CURL *);
+    CURLcode (*getinfo)(CURL *, CURLINFO, ...);
+    void (*cleanup)(CURL *);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+};
+
+static void *load_curl(struct curl_api *c)
+{
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+
+    if (h == NULL)
+        return NULL;
+    *(void **)&c->init = dlsym(h, "curl_easy_init");
+    *(void **)&c->setopt = dlsym(h, "curl_easy_setopt");
+    *(void **)&c->perform = dlsym(h, "curl_easy_perform");
+    *(void **)&c->getinfo = dlsym(h, "curl_easy_getinfo");
+    *(void **)&c->cleanup = dlsym(h, "curl_easy_cleanup");
+    *(void **)&c->slist_append = dlsym(h, "curl_slist_append");
+    *(void **)&c->slist_free_all = dlsym(h, "curl_slist_free_all");
+    if (!c->init || !c->setopt || !c->perform || !c->getinfo || !c->cleanup || !c->slist_append ||
+        !c->slist_free_all) {
+        dlclose(h);
+        return NULL;
+    }
+    return h;
+}
+
 /* The latest release tag of the upstream dependency, or NULL (network unreachable). */
 static char *latest_upstream_release(void)
 {
+    struct curl_api api;
     struct dbuf b;
     struct curl_slist *h = NULL;
     struct doc *d = NULL;
     const struct doc *tag;
     const char *token = getenv("RMK_GITHUB_TOKEN");
     char auth[512], *out = NULL;
+    void *lib;
     CURL *c;
     long status = 0;
 
-    if (getenv("RMK_OFFLINE") != NULL)
+    if (getenv("RMK_OFFLINE") != NULL || (lib = load_curl(&api)) == NULL)
         return NULL;
     dbuf_init(&b, 1u << 20);
-    if ((c = curl_easy_init()) == NULL)
+    if ((c = api.init()) == NULL) {
+        dlclose(lib);
         return NULL;
-    h = curl_slist_append(h, "Accept: application/vnd.github+json");
+    }
+    h = api.slist_append(h, "Accept: application/vnd.github+json");
     if (token != NULL && token[0] != '\0') {
         snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-        h = curl_slist_append(h, auth);
+        h = api.slist_append(h, auth);
     }
-    curl_easy_setopt(c, CURLOPT_URL,
-                     "https://api.github.com/repos/edenlabllc/" UPSTREAM_DEP "/releases/latest");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "rmk/" VALS_VERSION);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (curl_easy_perform(c) == CURLE_OK &&
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200 &&
-        doc_parse_json(b.p, b.len, "GitHub API", &d, NULL) == 0 && d->type == DOC_MAP &&
-        (tag = doc_map_getz(d, "tag_name")) != NULL && tag->type == DOC_STR)
+    api.setopt(c, CURLOPT_URL,
+               "https://api.github.com/repos/edenlabllc/" UPSTREAM_DEP "/releases/latest");
+    api.setopt(c, CURLOPT_HTTPHEADER, h);
+    api.setopt(c, CURLOPT_USERAGENT, "rmk/" VALS_VERSION);
+    api.setopt(c, CURLOPT_TIMEOUT, 5L);
+    api.setopt(c, CURLOPT_CONNECTTIMEOUT, 3L);
+    api.setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
+    api.setopt(c, CURLOPT_WRITEDATA, &b);
+    api.setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (api.perform(c) == CURLE_OK && api.getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+        status == 200 && doc_parse_json(b.p, b.len, "GitHub API", &d, NULL) == 0 &&
+        d->type == DOC_MAP && (tag = doc_map_getz(d, "tag_name")) != NULL && tag->type == DOC_STR)
         out = strdup(tag->v.s.ptr);
     doc_free(d);
-    curl_slist_free_all(h);
-    curl_easy_cleanup(c);
+    api.slist_free_all(h);
+    api.cleanup(c);
     dbuf_free(&b);
+    dlclose(lib);
     return out;
 }
 

@@ -192,6 +192,84 @@ int rmk_branch_environment(const char *branch, const char *tenant, char **env, c
     return 0;
 }
 
+/* The value of `url` in section [remote "origin"] of a git config text, or NULL. */
+static char *config_origin_url(const char *text)
+{
+    int in = 0;
+    const char *line = text;
+
+    while (line != NULL && *line) {
+        const char *end = strchr(line, '\n'), *p = line;
+        size_t n = end != NULL ? (size_t)(end - line) : strlen(line);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '[') {
+            in = !strncmp(p, "[remote \"origin\"]", 17);
+        } else if (in && !strncmp(p, "url", 3)) {
+            const char *v = p + 3, *lim = line + n;
+            while (v < lim && (*v == ' ' || *v == '\t'))
+                v++;
+            if (v < lim && *v == '=') {
+                v++;
+                while (v < lim && (*v == ' ' || *v == '\t'))
+                    v++;
+                while (lim > v && (lim[-1] == ' ' || lim[-1] == '\r' || lim[-1] == '\t'))
+                    lim--;
+                return strndup(v, (size_t)(lim - v));
+            }
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+/*
+ * Read the top level, branch and origin URL straight from .git (a directory) without
+ * starting git: 1 when that worked, 0 to let the caller ask git (worktrees, unusual
+ * layouts, detached HEAD, ...).
+ */
+static int read_git_dir(struct rmk_project *p, char **url)
+{
+    char dir[4096], path[4200];
+    struct dbuf head = DBUF_INIT, cfg = DBUF_INIT;
+    int ok = 0;
+
+    if (getcwd(dir, sizeof(dir)) == NULL)
+        return 0;
+    for (;;) {
+        snprintf(path, sizeof(path), "%s/.git", dir);
+        if (fsutil_exists(path))
+            break;
+        char *slash = strrchr(dir, '/');
+        if (slash == NULL || slash == dir)
+            return 0;
+        *slash = '\0';
+    }
+    if (!fsutil_is_dir(path) || getenv("GIT_DIR") != NULL)
+        return 0;
+    snprintf(path, sizeof(path), "%s/.git/HEAD", dir);
+    if (local_read_file(path, 4096, &head, NULL) != 0 || strncmp(head.p, "ref: refs/heads/", 16))
+        goto out;
+    snprintf(path, sizeof(path), "%s/.git/config", dir);
+    if (local_read_file(path, 1u << 20, &cfg, NULL) != 0 ||
+        (*url = config_origin_url(cfg.p)) == NULL)
+        goto out;
+    head.p[strcspn(head.p, "\r\n")] = '\0';
+    p->root = strdup(dir);
+    p->branch = strdup(head.p + 16);
+    ok = p->root != NULL && p->branch != NULL && p->branch[0] != '\0';
+    if (!ok) {
+        free(p->root);
+        free(p->branch);
+        free(*url);
+        p->root = p->branch = *url = NULL;
+    }
+out:
+    dbuf_free(&head);
+    dbuf_free(&cfg);
+    return ok;
+}
+
 int rmk_project_identity(struct rmk_project *p, struct verr *e)
 {
     static const char *const top[] = {"git", "rev-parse", "--show-toplevel", NULL};
@@ -201,6 +279,8 @@ int rmk_project_identity(struct rmk_project *p, struct verr *e)
     int rc;
 
     memset(p, 0, sizeof(*p));
+    if (read_git_dir(p, &url))
+        goto have;
     if (rmk_run_capture(top, &p->root, e) != 0)
         return verr_set(e, VALS_EUSAGE,
                         "not inside a git repository (rmk needs the project's "
@@ -209,6 +289,7 @@ int rmk_project_identity(struct rmk_project *p, struct verr *e)
         return verr_set(e, VALS_EUSAGE, "the git repository has no current branch");
     if (rmk_run_capture(origin, &url, e) != 0)
         return verr_set(e, VALS_EUSAGE, "the git repository has no 'origin' remote");
+have:
     rc = rmk_tenant_from_url(url, &p->tenant, e);
     free(url);
     if (rc != 0)

@@ -13,7 +13,13 @@
 #include "lib/dbuf.h"
 
 static const struct backend *const backends[] = {
-    &backend_echo, &backend_envsubst, &backend_file, &backend_awssecrets, &backend_awsssm, NULL,
+    &backend_echo,       /* */
+    &backend_envsubst,   /* */
+    &backend_file,       /* */
+    &backend_sops,       /* */
+    &backend_awssecrets, /* */
+    &backend_awsssm,     /* */
+    NULL,
 };
 
 static uv_idle_t completion_idle;
@@ -26,6 +32,17 @@ const struct backend *backend_find(const char *scheme, size_t len)
         if (strlen(backends[i]->scheme) == len && !memcmp(backends[i]->scheme, scheme, len))
             return backends[i];
     return NULL;
+}
+
+const char *backend_names(void)
+{
+    static char names[256];
+
+    if (names[0] == '\0')
+        for (size_t i = 0; backends[i] != NULL; i++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                     i > 0 ? ", " : "", backends[i]->scheme);
+    return names;
 }
 
 int backend_default_locator(const struct ref *r, char **out)

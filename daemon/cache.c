@@ -17,6 +17,7 @@ struct cache_entry {
     struct cache_entry *lru_prev, *lru_next; /* most recently used first */
     int in_table;
     int fetching;
+    int busy;      /* its waiters are being woken: may be removed, not freed */
     int has_value; /* a value or an error is stored */
     int err;
     char *msg;
@@ -133,6 +134,7 @@ static void entry_clear_value(struct cache *c, struct cache_entry *e)
     c->st.bytes -= e->bytes;
     e->bytes = 0;
     e->has_value = 0;
+    e->err = 0;
 }
 
 static void entry_free(struct cache *c, struct cache_entry *e)
@@ -143,7 +145,8 @@ static void entry_free(struct cache *c, struct cache_entry *e)
     free(e);
 }
 
-/* Take e out of the table and the LRU list; free it unless a fetch still refers to it. */
+/* Take e out of the table and the LRU list; free it unless a fetch or a wake-up still
+ * refers to it. */
 static void entry_remove(struct cache *c, struct cache_entry *e)
 {
     if (e->in_table) {
@@ -155,7 +158,7 @@ static void entry_remove(struct cache *c, struct cache_entry *e)
         lru_unlink(c, e);
         c->st.entries--;
     }
-    if (!e->fetching)
+    if (!e->fetching && !e->busy)
         entry_free(c, e);
 }
 
@@ -347,18 +350,22 @@ void cache_fill(struct cache *c, struct cache_entry *e, int err, const char *msg
         /* the refresh requester gets the error, the entry keeps its value */
         e->keep_on_error = 0;
         struct cache_entry tmp = *e;
+        tmp.in_table = 0; /* a copy: nothing may unlink or free it */
+        tmp.busy = 1;
         tmp.has_value = 1;
         tmp.err = err;
         tmp.msg = (char *)(msg != NULL ? msg : vals_strerror(err));
         w = e->waiters;
         e->waiters = e->wtail = NULL;
         e->nwaiters = 0;
+        e->busy = 1;
         while (w != NULL) {
             struct cache_waiter *next = w->next;
             w->cb(w->data, &tmp);
             w = next;
         }
-        if (!e->in_table)
+        e->busy = 0;
+        if (!e->in_table && !e->fetching)
             entry_free(c, e);
         return;
     }
@@ -368,11 +375,13 @@ void cache_fill(struct cache *c, struct cache_entry *e, int err, const char *msg
     w = e->waiters;
     e->waiters = e->wtail = NULL;
     e->nwaiters = 0;
+    e->busy = 1; /* a waiter may invalidate or clear e: keep it until all are woken */
     while (w != NULL) {
         struct cache_waiter *next = w->next;
         w->cb(w->data, e);
         w = next;
     }
+    e->busy = 0;
     if (!e->in_table && !e->fetching)
         entry_free(c, e);
 }

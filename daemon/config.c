@@ -9,10 +9,11 @@
  *   shutdown_grace: 10s
  *   idle_exit: 0
  *   log_level: info           # error, warning, notice, info, debug
- *   limits: {max_message_bytes: 1MiB, max_depth: 64, max_array: 65536,
+ *   limits: {max_message_bytes: 1MiB, max_depth: 32, max_array: 65536,
  *            max_inflight: 256, max_connections: 1024}
  *   backends: {echo: {ttl: 60}, file: {ttl: 5s}}
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,37 +53,53 @@ char *config_default_path(void)
     return strdup(buf);
 }
 
-/* A number with an optional unit: s/m/h/d for durations (mult = seconds), or
- * KiB/MiB/GiB/KB/MB/GB for sizes. */
-static int parse_quantity(const struct doc *v, int size, uint64_t *out)
-{
-    char *end;
-    unsigned long long n;
+/* Kinds of values (struct ckey.kind). */
+#define Q_SECONDS 0 /* a duration, stored in whole seconds (rounded up) */
+#define Q_SIZE    1 /* bytes */
+#define Q_COUNT   2 /* a plain number */
+#define Q_LEVEL   3 /* a log level name */
+#define Q_MILLIS  4 /* a duration, stored in milliseconds */
 
-    if (v->type == DOC_INT && v->v.i >= 0) {
-        *out = (uint64_t)v->v.i;
-        return 0;
-    }
-    if (v->type != DOC_STR || v->v.s.len == 0)
-        return -1;
-    n = strtoull(v->v.s.ptr, &end, 10);
-    if (end == v->v.s.ptr)
-        return -1;
+/* A non-negative number with an optional unit: ms/s/m/h/d for durations (a plain number
+ * is seconds), B/KiB/MiB/GiB/KB/MB/GB for sizes, none for counts.  Signs, spaces, other
+ * units and values that overflow are refused. */
+static int parse_quantity(const struct doc *v, int kind, uint64_t *out)
+{
     static const struct {
         const char *unit;
         uint64_t mult;
-        int size;
-    } units[] = {{"", 1, 2},           {"s", 1, 0},         {"ms", 0, 0},    {"m", 60, 0},
-                 {"h", 3600, 0},       {"d", 86400, 0},     {"B", 1, 1},     {"KiB", 1024, 1},
-                 {"MiB", 1 << 20, 1},  {"GiB", 1 << 30, 1}, {"KB", 1000, 1}, {"MB", 1000000, 1},
-                 {"GB", 1000000000, 1}};
+        int size; /* 0 durations (in ms), 1 sizes, 2 counts */
+    } units[] = {{"", 1000, 0},      {"ms", 1, 0},          {"s", 1000, 0},      {"m", 60000, 0},
+                 {"h", 3600000, 0},  {"d", 86400000, 0},    {"", 1, 1},          {"B", 1, 1},
+                 {"KiB", 1024, 1},   {"MiB", 1 << 20, 1},   {"GiB", 1 << 30, 1}, {"KB", 1000, 1},
+                 {"MB", 1000000, 1}, {"GB", 1000000000, 1}, {"", 1, 2}};
+    int cls = kind == Q_MILLIS ? Q_SECONDS : kind;
+    const char *end = "";
+    uint64_t n;
+
+    if (v->type == DOC_INT && v->v.i >= 0) {
+        n = (uint64_t)v->v.i;
+    } else if (v->type == DOC_STR && v->v.s.len > 0 && v->v.s.ptr[0] >= '0' &&
+               v->v.s.ptr[0] <= '9') {
+        char *e;
+        errno = 0;
+        n = strtoull(v->v.s.ptr, &e, 10);
+        if (errno == ERANGE)
+            return -1;
+        end = e;
+    } else {
+        return -1;
+    }
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(end, units[i].unit) != 0 || (units[i].size != 2 && units[i].size != size))
+        uint64_t q;
+        if (units[i].size != cls || strcmp(end, units[i].unit) != 0)
             continue;
-        if (units[i].mult == 0) /* ms: round up to whole seconds */
-            *out = (n + 999) / 1000;
-        else
-            *out = (uint64_t)n * units[i].mult;
+        if (n > UINT64_MAX / units[i].mult)
+            return -1;
+        q = n * units[i].mult;
+        if (kind == Q_SECONDS) /* ms -> whole seconds, rounded up */
+            q = q / 1000 + (q % 1000 != 0);
+        *out = q;
         return 0;
     }
     return -1;
@@ -90,7 +107,7 @@ static int parse_quantity(const struct doc *v, int size, uint64_t *out)
 
 struct ckey {
     const char *name;
-    int kind; /* 0 duration (s), 1 size, 2 count, 3 log level, 4 duration in ms */
+    int kind; /* Q_* */
     size_t off;
     int width; /* 4 or 8 */
 };
@@ -101,16 +118,22 @@ struct ckey {
     }
 
 static const struct ckey top_keys[] = {
-    CFG("default_ttl", 0, default_ttl_s),   CFG("max_stale", 0, max_stale_s),
-    CFG("negative_ttl", 0, negative_ttl_s), CFG("cache_max_bytes", 1, cache_max_bytes),
-    CFG("timeout", 4, timeout_ms),          CFG("shutdown_grace", 4, shutdown_grace_ms),
-    CFG("idle_exit", 0, idle_exit_s),       CFG("log_level", 3, log_level),
+    CFG("default_ttl", Q_SECONDS, default_ttl_s),
+    CFG("max_stale", Q_SECONDS, max_stale_s),
+    CFG("negative_ttl", Q_SECONDS, negative_ttl_s),
+    CFG("cache_max_bytes", Q_SIZE, cache_max_bytes),
+    CFG("timeout", Q_MILLIS, timeout_ms),
+    CFG("shutdown_grace", Q_MILLIS, shutdown_grace_ms),
+    CFG("idle_exit", Q_SECONDS, idle_exit_s),
+    CFG("log_level", Q_LEVEL, log_level),
 };
 
 static const struct ckey limit_keys[] = {
-    CFG("max_message_bytes", 1, limits.max_message), CFG("max_depth", 2, limits.max_depth),
-    CFG("max_array", 2, limits.max_array),           CFG("max_inflight", 2, max_inflight),
-    CFG("max_connections", 2, max_connections),
+    CFG("max_message_bytes", Q_SIZE, limits.max_message),
+    CFG("max_depth", Q_COUNT, limits.max_depth),
+    CFG("max_array", Q_COUNT, limits.max_array),
+    CFG("max_inflight", Q_COUNT, max_inflight),
+    CFG("max_connections", Q_COUNT, max_connections),
 };
 
 static int set_key(struct config *c, const struct ckey *k, const struct doc *v, const char *path,
@@ -119,7 +142,7 @@ static int set_key(struct config *c, const struct ckey *k, const struct doc *v, 
     uint64_t q;
     char *p = (char *)c + k->off;
 
-    if (k->kind == 3) {
+    if (k->kind == Q_LEVEL) {
         int lvl = v->type == DOC_STR ? log_level_from_name(v->v.s.ptr) : -1;
         if (lvl < 0)
             return verr_set(e, VALS_EPARSE,
@@ -128,13 +151,11 @@ static int set_key(struct config *c, const struct ckey *k, const struct doc *v, 
         c->log_level = lvl;
         return 0;
     }
-    if (parse_quantity(v, k->kind == 1, &q) != 0)
+    if (parse_quantity(v, k->kind, &q) != 0)
         return verr_set(e, VALS_EPARSE, "%s:%u: %s: expected %s", path, v->line, k->name,
-                        k->kind == 1   ? "a size (e.g. 64MiB)"
-                        : k->kind == 2 ? "a non-negative number"
-                                       : "a duration (e.g. 300, 30s, 5m, 1h)");
-    if (k->kind == 4)
-        q *= 1000;
+                        k->kind == Q_SIZE    ? "a size (e.g. 64MiB)"
+                        : k->kind == Q_COUNT ? "a non-negative number"
+                                             : "a duration (e.g. 300, 30s, 5m, 1h)");
     if (k->width == 4) {
         if (q > UINT32_MAX)
             return verr_set(e, VALS_EPARSE, "%s:%u: %s is too large", path, v->line, k->name);
@@ -191,7 +212,7 @@ static int apply(struct config *c, const struct doc *m, const struct ckey *keys,
                         return verr_set(e, VALS_EPARSE, "%s:%u: unknown key \"backends.%s.%s\"",
                                         path, kp->key->line, bp->key->v.s.ptr,
                                         kp->key->type == DOC_STR ? kp->key->v.s.ptr : "?");
-                    if (parse_quantity(kp->val, 0, &ttl) != 0 || ttl > UINT32_MAX)
+                    if (parse_quantity(kp->val, Q_SECONDS, &ttl) != 0 || ttl > UINT32_MAX)
                         return verr_set(e, VALS_EPARSE,
                                         "%s:%u: backends.%s.ttl: expected a duration", path,
                                         kp->val->line, bp->key->v.s.ptr);
@@ -239,9 +260,14 @@ int config_load(const char *path, struct config *c, struct verr *e)
                         path, e)) != 0)
             goto out;
     }
-    if (tmp.limits.max_message < 64 || tmp.limits.max_depth < 2 || tmp.max_inflight < 1 ||
-        tmp.max_connections < 1) {
+    if (tmp.limits.max_message < 64 || tmp.limits.max_depth < 2 || tmp.limits.max_array < 4 ||
+        tmp.max_inflight < 1 || tmp.max_connections < 1) {
         rc = verr_set(e, VALS_EPARSE, "%s: limits are too small to serve any request", path);
+        goto out;
+    }
+    if (tmp.limits.max_depth > RPC_SCAN_STACK) {
+        rc = verr_set(e, VALS_EPARSE, "%s: limits.max_depth cannot exceed %d (msgpack-c's limit)",
+                      path, RPC_SCAN_STACK);
         goto out;
     }
     *c = tmp;

@@ -29,3 +29,36 @@ echo
 echo
 echo "== valsctl stats (the file was fetched once for three fragments)"
 "$build/valsctl" --no-start stats
+
+echo
+echo "== rmk on an example RMK project (a throwaway git repository in $dir)"
+export HOME="$dir/home" RMK_OFFLINE=1 DB_PASSWORD_FROM_ENV=from-the-environment
+mkdir -p "$HOME" "$dir/demo.bootstrap.infra"
+cd "$dir/demo.bootstrap.infra"
+git init -q -b develop
+git -c user.email=demo@example -c user.name=demo commit -q --allow-empty -m init
+git remote add origin https://github.com/example/demo.bootstrap.infra.git
+"$build/rmk" project generate -e develop -s demo -o example-owner >/dev/null 2>&1
+"$build/rmk" secret keys create
+cp "$here/settings.yaml" "$dir/settings.yaml"
+cat > etc/demo/develop/secrets/.spec.yaml.gotmpl <<SPEC
+generation-rules:
+  - name: demo-app
+    template: |
+      envSecret:
+        DB_PASSWORD: {{ fetchSecretValue "ref+file://$dir/settings.yaml#db.password" }}
+        DB_PORT: '{{ fetchSecretValue "ref+echo://5432" }}'
+        FROM_ENV: {{ requiredEnv "DB_PASSWORD_FROM_ENV" }}
+        ADMIN_PASSWORD: {{ randAlphaNum 16 }}
+        # resolved later by Helmfile, at release time
+        API_TOKEN: ref+awssecrets://demo-app#token?region=us-east-1
+SPEC
+echo "-- etc/demo/develop/secrets/.spec.yaml.gotmpl"
+cat etc/demo/develop/secrets/.spec.yaml.gotmpl
+echo "-- rmk secret manager generate --encrypt"
+"$build/rmk" secret manager generate --encrypt
+echo "-- the file on disk (SOPS, age)"
+head -n 4 etc/demo/develop/secrets/demo-app.yaml
+echo "   ..."
+echo "-- rmk secret view etc/demo/develop/secrets/demo-app.yaml"
+"$build/rmk" secret view etc/demo/develop/secrets/demo-app.yaml

@@ -50,9 +50,10 @@ static void fsync_dir(const char *dir)
     }
 }
 
-/* Write data to a new temp file next to path; *tmp receives its name. */
-static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char **tmp,
-                      struct verr *e)
+/* Write data to a new temp file next to path (fsync'ed when `sync`); *tmp receives its
+ * name. */
+static int write_temp_opt(const char *path, const void *data, size_t len, mode_t mode, char **tmp,
+                          int sync, struct verr *e)
 {
     size_t n = strlen(path) + 16;
     int fd;
@@ -69,7 +70,7 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
         *tmp = NULL;
         return rc;
     }
-    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, mode) != 0 || write_all(fd, data, len) != 0 || (sync && fsync(fd) != 0)) {
         int rc = verr_set(e, VALS_EIO, "cannot write %s: %s", path, strerror(errno));
         close(fd);
         fsutil_shred(*tmp);
@@ -85,6 +86,77 @@ static int write_temp(const char *path, const void *data, size_t len, mode_t mod
         return rc;
     }
     return 0;
+}
+
+static int write_temp(const char *path, const void *data, size_t len, mode_t mode, char **tmp,
+                      struct verr *e)
+{
+    return write_temp_opt(path, data, len, mode, tmp, 1, e);
+}
+
+int fsutil_write_batch(const struct fsutil_item *items, size_t n, struct verr *e)
+{
+    char **tmps = calloc(n + 1, sizeof(char *));
+    size_t done = 0;
+    int rc = 0;
+
+    if (tmps == NULL)
+        return VALS_ENOMEM;
+    for (; done < n && rc == 0; done++) {
+        struct stat st;
+        mode_t mode = items[done].mode;
+        if (mode == FSUTIL_KEEP_MODE)
+            mode = stat(items[done].path, &st) == 0 ? (st.st_mode & 07777) : 0600;
+        rc = write_temp_opt(items[done].path, items[done].data, items[done].len, mode, &tmps[done],
+                            0, e);
+    }
+    /* make every temporary file durable before any rename: start the writeback of all of
+     * them first, then wait for each, so the waits overlap (syncfs would also wait for every
+     * other process's dirty data) */
+    for (size_t pass = 0; pass < 2 && rc == 0; pass++) {
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            int fd = open(tmps[i], O_RDONLY | O_CLOEXEC);
+            int r = fd < 0      ? -1
+                    : pass == 0 ? sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE)
+                                : fdatasync(fd);
+            if (r != 0)
+                rc = verr_set(e, VALS_EIO, "cannot sync %s: %s", items[i].path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+        }
+    }
+    if (rc != 0) {
+        for (size_t i = 0; i < n; i++)
+            if (tmps[i] != NULL)
+                fsutil_shred(tmps[i]);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rename(tmps[i], items[i].path) != 0) {
+            rc = verr_set(e, VALS_EIO, "cannot replace %s: %s", items[i].path, strerror(errno));
+            for (size_t k = i; k < n; k++)
+                fsutil_shred(tmps[k]);
+            goto out;
+        }
+    }
+    /* make the renames durable: each directory once */
+    for (size_t i = 0; i < n; i++) {
+        char *dir = dir_of(items[i].path);
+        int seen = 0;
+        for (size_t k = 0; k < i && dir != NULL && !seen; k++) {
+            char *other = dir_of(items[k].path);
+            seen = other != NULL && !strcmp(other, dir);
+            free(other);
+        }
+        if (dir != NULL && !seen)
+            fsync_dir(dir);
+        free(dir);
+    }
+out:
+    for (size_t i = 0; i < n; i++)
+        free(tmps[i]);
+    free(tmps);
+    return rc;
 }
 
 int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct verr *e)

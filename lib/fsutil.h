@@ -18,6 +18,17 @@
 
 int fsutil_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                         struct verr *e);
+/* Write several files as one batch: every temporary file is written and synced, then each
+ * is renamed over its target and each directory is synced once (not once per file); the
+ * same guarantee per file as fsutil_write_atomic (the old or the complete new content).  On failure
+ * nothing is renamed, all temporary files are removed, and the error names the path. */
+struct fsutil_item {
+    const char *path;
+    const void *data;
+    size_t len;
+    mode_t mode; /* or FSUTIL_KEEP_MODE */
+};
+int fsutil_write_batch(const struct fsutil_item *items, size_t n, struct verr *e);
 /* Create the file only if it does not exist yet (VALS_EEXISTS otherwise), atomically. */
 int fsutil_create_exclusive(const char *path, const void *data, size_t len, mode_t mode,
                             struct verr *e);

@@ -19,7 +19,7 @@
 
 /* Default limits (configurable in valsd's config, reported by `hello`). */
 #define RPC_DEFAULT_MAX_MESSAGE     (1u << 20) /* bytes of one message */
-#define RPC_DEFAULT_MAX_DEPTH       64         /* nesting of arrays/maps */
+#define RPC_DEFAULT_MAX_DEPTH       32         /* nesting of arrays/maps (msgpack-c max) */
 #define RPC_DEFAULT_MAX_ARRAY       65536      /* elements of one array or map */
 #define RPC_DEFAULT_MAX_INFLIGHT    256        /* requests in flight per connection */
 #define RPC_DEFAULT_MAX_CONNECTIONS 1024

@@ -23,11 +23,14 @@ struct rpc_limits {
     uint32_t max_array; /* elements of an array, pairs of a map */
 };
 
-#define RPC_SCAN_STACK 256
+/* Deepest nesting any limit may allow: msgpack-c's unpacker (msgpack_unpack) keeps a
+ * stack of MSGPACK_EMBED_STACK_SIZE (32) open containers and fails beyond it. */
+#define RPC_SCAN_STACK 32
 
 struct rpc_scanner {
     size_t pos;                    /* bytes of the current message consumed so far */
     unsigned depth;                /* open containers */
+    uint64_t pending;              /* items still expected, all depths (>= 1 byte each) */
     uint64_t left[RPC_SCAN_STACK]; /* items still expected at each depth */
 };
 

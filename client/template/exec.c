@@ -22,8 +22,9 @@
 #define WALK_BREAK    1
 #define WALK_CONTINUE 2
 
-/* C recursion bound (walk and pipeline levels), far below what the stack allows. */
-#define EXEC_MAX_RECURSION 12000
+/* Bytes of C stack an execution may use (deep nesting times deep {{template}}
+ * recursion); measured, so it holds for sanitizer builds with their larger frames. */
+#define EXEC_STACK_BUDGET ((uintptr_t)3 << 20)
 
 struct xvar {
     const char *name;
@@ -36,7 +37,6 @@ struct shared {
     struct dbuf *out;
     size_t out_limit; /* out->len may not pass this */
     unsigned long long steps;
-    int recursion;
     struct verr *e;
 };
 
@@ -83,6 +83,15 @@ static int errorf(struct state *s, int code, const char *fmt, ...)
         col = have_nl ? pos - (nl + 1) : pos;
         strconv_quote(&name, s->tmpl->name, strlen(s->tmpl->name), '"', 0);
         node_string(s->node, &ctx);
+        /* the message has a fixed size: shorten a long context, never the reason */
+        size_t room = VERR_MSG_MAX - 1, fixed = strlen(src->name) + name.len + strlen(msg) + 80;
+        if (ctx.p != NULL && fixed < room && ctx.len > room - fixed) {
+            size_t keep = room - fixed;
+            ctx.len = keep;
+            ctx.p[keep] = '\0';
+            if (keep >= 3)
+                memcpy(ctx.p + keep - 3, "...", 3);
+        }
         verr_set(s->sh->e, code, "template: %s:%d:%zu: executing %s at <%s>: %s", src->name, line,
                  col, name.p != NULL ? name.p : "\"\"", ctx.p != NULL ? ctx.p : "", msg);
     }
@@ -105,18 +114,28 @@ static int step(struct state *s)
     return 0;
 }
 
+/* The address of the caller's frame, to measure stack use. */
+static uintptr_t stack_mark(void) __attribute__((noinline));
+static uintptr_t stack_mark(void)
+{
+    return (uintptr_t)__builtin_frame_address(0);
+}
+
+/* Check the stack budget before going one level deeper. */
 static int enter(struct state *s)
 {
-    if (++s->sh->recursion > EXEC_MAX_RECURSION) {
-        s->sh->recursion--;
-        return errorf(s, VALS_ETOO_LARGE, "template nesting exceeds %d levels", EXEC_MAX_RECURSION);
-    }
+    uintptr_t here = stack_mark(), base = s->sh->set->stack_base;
+    uintptr_t used = base > here ? base - here : here - base;
+
+    if (used > EXEC_STACK_BUDGET)
+        return errorf(s, VALS_ETOO_LARGE, "template nesting is too deep (over %zu KiB of stack)",
+                      (size_t)(EXEC_STACK_BUDGET >> 10));
     return 0;
 }
 
 static void leave(struct state *s)
 {
-    s->sh->recursion--;
+    (void)s;
 }
 
 /* Write to the output, within the output limit. */
@@ -382,8 +401,9 @@ static int validate_type(struct state *s, const struct tval *v, enum argkind kin
         *out = value_unwrap(value_ref(v));
         return 0;
     }
+    /* Go looked inside a non-nil interface before giving up: name the inner type */
     return errorf(s, VALS_ETYPE, "wrong type for value; expected string; got %s",
-                  value_type_name(v));
+                  v->iface && v->d->type != DOC_NULL ? value_dyn_type_name(v) : value_type_name(v));
 }
 
 static int eval_function(struct state *s, const struct tval *dot, const struct node *ident,
@@ -536,6 +556,27 @@ out:
     return r;
 }
 
+/* Call a builtin (kept out of eval_call so its buffers are not on the recursion path). */
+static int call_builtin(struct state *s, const struct builtin *b, const struct node *node,
+                        const char *name, struct tval *argv, size_t argc, struct tval *out)
+    __attribute__((noinline));
+static int call_builtin(struct state *s, const struct builtin *b, const struct node *node,
+                        const char *name, struct tval *argv, size_t argc, struct tval *out)
+{
+    struct bctx c;
+    int r;
+
+    memset(&c, 0, sizeof(c));
+    c.max_string = s->sh->set->limits.max_output;
+    r = b->fn(&c, argv, argc, out);
+    if (r != 0) {
+        s->node = node;
+        r = errorf(s, r == -1 ? VALS_ETYPE : r, "error calling %s: %s", name,
+                   c.err[0] != '\0' ? c.err : vals_strerror(r));
+    }
+    return r;
+}
+
 /* Go's evalCall: check the argument count, evaluate the arguments, call. */
 static int eval_call(struct state *s, const struct tval *dot, const struct builtin *b,
                      const struct tmpl_func *uf, const struct node *node, const char *name,
@@ -614,15 +655,7 @@ static int eval_call(struct state *s, const struct tval *dot, const struct built
     }
     if (r == 0 && (r = step(s)) == 0) {
         if (b != NULL) {
-            struct bctx c;
-            memset(&c, 0, sizeof(c));
-            c.max_string = s->sh->set->limits.max_output;
-            r = b->fn(&c, argv, num_in, out);
-            if (r != 0) {
-                s->node = node;
-                r = errorf(s, r == -1 ? VALS_ETYPE : r, "error calling %s: %s", name,
-                           c.err[0] != '\0' ? c.err : vals_strerror(r));
-            }
+            r = call_builtin(s, b, node, name, argv, num_in, out);
         } else {
             r = call_user(s, uf, name, argv, num_in, out);
             if (r != 0)
@@ -1010,6 +1043,8 @@ int exec_template(struct tmpl *t, const struct tdef *def, const struct doc *data
     s.sh = &sh;
     s.tmpl = def;
     s.depth = saved >= 0 ? saved : 0;
+    if (saved < 0)
+        t->stack_base = stack_mark();
     if (def->root == NULL) {
         strconv_quote(&q, def->name, strlen(def->name), '"', 0);
         r = errorf(&s, VALS_ETYPE, "%s is an incomplete or empty template", q.p);

@@ -7,6 +7,7 @@
 #define TMPL_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "node.h"
 #include "tmpl.h"
@@ -35,7 +36,8 @@ struct tmpl {
     char *ldelim, *rdelim;
     struct tsource *sources; /* every parsed text, kept until tmpl_free */
     struct tmpl_limits limits;
-    int active_depth; /* {{template}} depth of the execution in progress, or -1 */
+    int active_depth;     /* {{template}} depth of the execution in progress, or -1 */
+    uintptr_t stack_base; /* stack address where that execution started */
 };
 
 /* tmpl.c: the named template, or NULL. */
