@@ -238,6 +238,8 @@ mkdir -p "$TMP/home/.aws"
 printf '[proj-dev]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$AK" "$SK" \
   >"$TMP/home/.aws/credentials_proj-dev"
 printf '[profile proj-dev]\nregion = us-east-1\noutput = text\n' >"$TMP/home/.aws/config_proj-dev"
+printf '[roler]\nrole_arn = %s\nsource_profile = proj-dev\nregion = us-east-1\n' "$ROLE" \
+  >>"$TMP/home/.aws/credentials_proj-dev"
 printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$AK" "$SK" >"$TMP/home/.aws/credentials"
 printf '[default]\nregion = us-east-1\n' >"$TMP/home/.aws/config"
 chmod 600 "$TMP"/home/.aws/*
@@ -253,6 +255,8 @@ prof "ref+awssecrets://my-app#password" app-pass "rmk profile files" AWS_PROFILE
 prof "ref+awssecrets://my-app#username" app-user "default profile in ~/.aws"
 prof "ref+awsssm://app/db/password?profile=proj-dev" db-s3cret "profile option" \
   AWS_SHARED_CREDENTIALS_FILE="$TMP/home/.aws/credentials_proj-dev" AWS_CONFIG_FILE="$TMP/home/.aws/config_proj-dev"
+prof "ref+awssecrets://my-app#password" app-pass "profile with role_arn + source_profile" \
+  AWS_PROFILE=roler AWS_SHARED_CREDENTIALS_FILE="~/.aws/credentials_proj-dev"
 got=$(env -i PATH="$PATH" HOME="$TMP/home" AWS_ENDPOINT_URL="$EP" AWS_PROFILE=nosuch \
   "$VALSCTL" --socket "$SOCK" --no-start get "ref+awssecrets://my-app#password" 2>&1)
 case $got in *'profile "nosuch" is not in'*) ok ;; *) bad "missing profile: $got" ;; esac
