@@ -46,6 +46,7 @@ const char *aws_option(const struct ref *r, const struct ctx *ctx, const char *n
     return ctx_get(ctx, env, n);
 }
 
+/* A non-empty context variable, or NULL. */
 static const char *cget(const struct ctx *ctx, const char *name)
 {
     const char *v = ctx_get(ctx, name, strlen(name));
@@ -79,6 +80,7 @@ int aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src)
     return 0;
 }
 
+/* Free the strings of an endpoint. */
 static void endpoint_free(struct aws_endpoint *ep)
 {
     free(ep->url);
@@ -111,6 +113,7 @@ void aws_profile_free(struct aws_profile *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* Blanks inside an INI line. */
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
@@ -651,6 +654,7 @@ static void role_key(const struct aws_settings *s, unsigned char key[32])
     EVP_MD_CTX_free(h);
 }
 
+/* The cached role entry with this key, or NULL. */
 static struct role_entry *role_find(const unsigned char key[32])
 {
     for (struct role_entry *r = roles; r != NULL; r = r->next)
@@ -659,6 +663,7 @@ static struct role_entry *role_find(const unsigned char key[32])
     return NULL;
 }
 
+/* Remove an entry from the role cache and free it (credentials zeroed). */
 static void role_unlink_free(struct role_entry *r)
 {
     struct role_entry **pp = &roles;
@@ -695,6 +700,7 @@ static int form_value(struct dbuf *b, const char *v)
     return aws_sigv4_uri_encode(v, strlen(v), 0, b);
 }
 
+/* STS answered: cache the session credentials and wake every waiter. */
 static void on_assumed(struct http_response *res, void *data)
 {
     struct role_entry *r = data;
