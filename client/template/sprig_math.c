@@ -42,8 +42,9 @@ SPRIG_FN(sprig_atoi)
 
     if ((r = sprig_arg_str(call, argv[0], &s)) != 0)
         return r;
-    if (sprig_parse_int(s.p, s.len, 10, &v) != 0)
-        v = 0; /* Sprig drops Atoi's error */
+    /* Sprig drops Atoi's error but keeps its value: 0, or the clamped value when out of
+     * range */
+    sprig_parse_int(s.p, s.len, 10, &v);
     return sprig_ret_int(call, out, v, NULL);
 }
 
