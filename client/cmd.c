@@ -12,6 +12,7 @@
 
 static const struct cmd_entry *const cmd_table[] = {
     &cmd_version_entry,
+    &cmd_template_render_entry,
     NULL,
 };
 
