@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "lib/dbuf.h"
 #include "lib/doc.h"
+#include "template/sprig.h"
 #include "template/tmpl.h"
 
 #define RENDER_MAX_FILE ((size_t)64 << 20)
@@ -25,6 +26,7 @@ static const struct render_lib {
     const struct tmpl_func *funcs;
     const size_t *n;
 } render_libs[] = {
+    {sprig_funcs, &sprig_nfuncs},
     {NULL, NULL},
 };
 
