@@ -27,11 +27,11 @@ static long str_index(const char *s, size_t len, const char *sep, size_t seplen)
 /* Fetch string arguments argv[first..first+n-1]. */
 static int str_args(struct tmpl_call *call, struct doc *const *argv, int n, struct sstr *s)
 {
-    int r;
-
-    for (int i = 0; i < n; i++)
-        if ((r = sprig_arg_str(call, argv[i], &s[i])) != 0)
+    for (int i = 0; i < n; i++) {
+        int r = sprig_arg_str(call, argv[i], &s[i]);
+        if (r != 0)
             return r;
+    }
     return 0;
 }
 

@@ -162,7 +162,7 @@ int sprig_is_lower(int32_t r)
     if (r < 0x80)
         return r >= 'a' && r <= 'z';
     if (r <= 0xFF)
-        return (r >= 0xDF && r <= 0xFF && r != 0xF7) || r == 0xB5;
+        return (r >= 0xDF && r != 0xF7) || r == 0xB5;
     return loc() != (locale_t)0 && iswlower_l((wint_t)r, loc()) && !sprig_is_title(r);
 }
 

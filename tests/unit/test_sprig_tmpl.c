@@ -61,7 +61,10 @@ static void test_templates(void **state)
                 cols[i] = tab + 1;
             }
         }
-        assert_non_null(cols[1]);
+        if (cols[1] == NULL) {
+            fail_msg("templates.tsv:%zu: no expected column", lineno);
+            continue;
+        }
         assert_int_equal(doc_parse_json(cols[0], strlen(cols[0]), "template", &text, &e), 0);
         if (cols[2] != NULL)
             assert_int_equal(doc_parse_json(cols[2], strlen(cols[2]), "data", &data, &e), 0);
@@ -72,7 +75,7 @@ static void test_templates(void **state)
             ok = r != 0 && strstr(verr_text(&e), cols[1] + 1) != NULL;
         } else {
             assert_int_equal(doc_parse_json(cols[1], strlen(cols[1]), "want", &want, &e), 0);
-            ok = r == 0 && out.len == want->v.s.len &&
+            ok = want != NULL && r == 0 && out.len == want->v.s.len &&
                  memcmp(out.p != NULL ? out.p : "", want->v.s.ptr, out.len) == 0;
         }
         if (!ok)
