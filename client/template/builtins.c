@@ -162,7 +162,7 @@ static int fn_index(struct bctx *c, struct tval *argv, size_t argc, struct tval 
                 break;
             }
             e = doc_map_get(item.d, idx.d->v.s.ptr, idx.d->v.s.len);
-            next = value_child(&item, e != NULL ? e : &value_null_doc, 1);
+            next = value_child(&item, e != NULL ? e : &value_null_doc, value_elem_iface(item.d));
             value_release(&item);
             item = next;
             break;

@@ -279,7 +279,7 @@ static int eval_field(struct state *s, const char *name, struct node *const *arg
         }
         e = doc_map_get(recv.d, name, strlen(name));
         if (e != NULL) {
-            *out = value_child(&recv, e, 1);
+            *out = value_child(&recv, e, value_elem_iface(recv.d));
         } else if (s->sh->set->missingkey == TMPL_MISSINGKEY_ZERO) {
             *out = value_borrow(&value_null_doc, 1);
         } else if (s->sh->set->missingkey == TMPL_MISSINGKEY_ERROR) {
@@ -508,13 +508,36 @@ static int eval_arg(struct state *s, const struct tval *dot, enum argkind kind,
     return r;
 }
 
+/* After a mutator ran on `copy` (a deep copy of orig): move its content into orig and keep
+ * orig's old content alive in the graveyard until the execution ends. */
+static int swap_in(struct state *s, struct doc *orig, struct doc *copy)
+{
+    struct tmpl *t = s->sh->set;
+    struct doc *old = doc_map();
+
+    if (old == NULL || (t->graveyard == NULL && (t->graveyard = doc_list()) == NULL)) {
+        doc_free(old);
+        doc_free(copy);
+        return nomem(s);
+    }
+    old->v.map = orig->v.map;
+    orig->v.map = copy->v.map;
+    memset(&copy->v.map, 0, sizeof(copy->v.map));
+    doc_free(copy);
+    if (doc_list_push(t->graveyard, old) != 0)
+        return nomem(s);
+    /* the copy counts against the step budget */
+    s->sh->steps += orig->v.map.len;
+    return step(s);
+}
+
 /* Call a function added with tmpl_add_funcs. */
 static int call_user(struct state *s, const struct tmpl_func *f, const struct node *node,
                      const char *name, struct tval *argv, size_t argc, struct tval *out)
 {
     const struct doc **docs = calloc(argc + 1, sizeof(*docs));
     struct doc **tmps = calloc(argc + 1, sizeof(*tmps));
-    struct doc *res = NULL;
+    struct doc *res = NULL, *orig = NULL;
     struct tmpl_call call;
     int r = 0, saved = s->sh->set->active_depth;
 
@@ -529,6 +552,17 @@ static int call_user(struct state *s, const struct tmpl_func *f, const struct no
             goto out;
         }
     }
+    /* a function that changes its first argument works on a copy (see tmpl_add_mutators) */
+    if (argc > 0 && docs[0]->type == DOC_MAP && tmps[0] == NULL &&
+        tmpl_is_mutator(s->sh->set, name)) {
+        orig = (struct doc *)docs[0];
+        tmps[0] = doc_copy(orig);
+        if (tmps[0] == NULL) {
+            r = nomem(s);
+            goto out;
+        }
+        docs[0] = tmps[0];
+    }
     memset(&call, 0, sizeof(call));
     call.name = name;
     call.tmpl = s->sh->set;
@@ -536,6 +570,17 @@ static int call_user(struct state *s, const struct tmpl_func *f, const struct no
     s->sh->set->active_depth = s->depth;
     r = f->fn(&call, (struct doc *const *)docs, (int)argc, &res);
     s->sh->set->active_depth = saved;
+    if (orig != NULL) {
+        struct doc *copy = tmps[0];
+        int sr;
+        tmps[0] = NULL;
+        sr = swap_in(s, orig, copy);
+        if (r == 0 && sr != 0) {
+            doc_free(res);
+            r = sr;
+            goto out;
+        }
+    }
     if (r != 0) {
         doc_free(res);
         s->node = node;
@@ -903,20 +948,27 @@ static int walk_range(struct state *s, const struct tval *dot, const struct node
         break;
     }
     case VK_MAP: {
+        /* Go sorts the pairs before the first iteration; the body may change the map
+           (through a mutator), so iterate over a snapshot of the pairs */
         size_t n, *order = gofmt_sorted_keys(val.d, &n);
-        if (order == NULL) {
+        struct doc_pair *pairs = order != NULL ? calloc(n + 1, sizeof(*pairs)) : NULL;
+        int iface = value_elem_iface(val.d);
+        if (pairs == NULL) {
+            free(order);
             r = nomem(s);
             break;
         }
+        for (size_t i = 0; i < n; i++)
+            pairs[i] = val.d->v.map.items[order[i]];
         for (size_t i = 0; i < n && r == 0; i++) {
-            const struct doc_pair *pr = &val.d->v.map.items[order[i]];
-            idx = value_child(&val, pr->key, 0);
-            elem = value_child(&val, pr->val, 1);
+            idx = value_child(&val, pairs[i].key, 0);
+            elem = value_child(&val, pairs[i].val, iface);
             r = range_iteration(s, rn, mark, &idx, &elem);
             value_release(&elem);
             value_release(&idx);
             ran = 1;
         }
+        free(pairs);
         free(order);
         break;
     }
@@ -1058,5 +1110,9 @@ int exec_template(struct tmpl *t, const struct tdef *def, const struct doc *data
     }
     pop_vars(&s, 0);
     free(s.vars);
+    if (saved < 0) {
+        doc_free(t->graveyard);
+        t->graveyard = NULL;
+    }
     return r < 0 ? r : 0;
 }

@@ -675,10 +675,56 @@ size_t *gofmt_sorted_keys(const struct doc *m, size_t *n)
     return idx;
 }
 
+/* Types with a String method that function libraries return (Go's fmt calls it for
+ * %v %s %x %X %q): *semver.Version prints "MAJOR.MINOR.PATCH[-PRE][+META]". */
+static int handle_methods(struct pp *p, const struct tval *v, int verb)
+{
+    struct dbuf b = DBUF_INIT;
+    const struct doc *d = v->d, *f;
+
+    if (d == NULL || d->type != DOC_MAP || d->tag == NULL ||
+        strcmp(d->tag, "go:*semver.Version") != 0 || p->f.sharp_v ||
+        (verb != 'v' && verb != 's' && verb != 'x' && verb != 'X' && verb != 'q'))
+        return 0;
+    static const char *const parts[] = {"Major", "Minor", "Patch"};
+    for (int i = 0; i < 3; i++) {
+        f = doc_map_getz(d, parts[i]);
+        if (i > 0)
+            dbuf_addc(&b, '.');
+        if (f != NULL && f->type == DOC_INT)
+            dbuf_printf(&b, "%lld", (long long)f->v.i);
+        else if (f != NULL && f->type == DOC_UINT)
+            dbuf_printf(&b, "%llu", (unsigned long long)f->v.u);
+        else
+            dbuf_addc(&b, '0');
+    }
+    f = doc_map_getz(d, "Prerelease");
+    if (f != NULL && f->type == DOC_STR && f->v.s.len > 0) {
+        dbuf_addc(&b, '-');
+        dbuf_add(&b, f->v.s.ptr, f->v.s.len);
+    }
+    f = doc_map_getz(d, "Metadata");
+    if (f != NULL && f->type == DOC_STR && f->v.s.len > 0) {
+        dbuf_addc(&b, '+');
+        dbuf_add(&b, f->v.s.ptr, f->v.s.len);
+    }
+    if (b.p == NULL) {
+        p->err = VALS_ENOMEM;
+    } else {
+        struct tval saved = p->value;
+        fmt_string(p, b.p, b.len, verb);
+        p->value = saved;
+    }
+    dbuf_free(&b);
+    return 1;
+}
+
 static void print_value(struct pp *p, const struct tval *v, int verb, int depth)
 {
     struct tval e;
 
+    if (depth > 0 && !v->iface && handle_methods(p, v, verb))
+        return;
     p->arg = NULL;
     p->value = *v;
     switch (value_kind(v)) {
@@ -720,7 +766,8 @@ static void print_value(struct pp *p, const struct tval *v, int verb, int depth)
         }
         for (size_t i = 0; i < n && p->err == 0; i++) {
             const struct doc_pair *pr = &v->d->v.map.items[idx[i]];
-            struct tval k = value_borrow(pr->key, 0), val = value_borrow(pr->val, 1);
+            struct tval k = value_borrow(pr->key, 0),
+                        val = value_borrow(pr->val, value_elem_iface(v->d));
             if (i > 0) {
                 if (p->f.sharp_v)
                     ws(p, ", ");
@@ -756,7 +803,8 @@ static void print_value(struct pp *p, const struct tval *v, int verb, int depth)
         }
         for (size_t i = 0; i < n && p->err == 0; i++) {
             size_t k = v->view ? v->off + i : i;
-            e = value_borrow(k < v->d->v.list.len ? v->d->v.list.items[k] : &value_null_doc, 1);
+            e = value_borrow(k < v->d->v.list.len ? v->d->v.list.items[k] : &value_null_doc,
+                             value_elem_iface(v->d));
             if (i > 0) {
                 if (p->f.sharp_v)
                     ws(p, ", ");
@@ -810,7 +858,8 @@ static void print_arg(struct pp *p, const struct tval *arg, int verb)
         fmt_string(p, c.d->v.s.ptr, c.d->v.s.len, verb);
         break;
     default:
-        print_value(p, &c, verb, 0);
+        if (!handle_methods(p, &c, verb))
+            print_value(p, &c, verb, 0);
         break;
     }
 }

@@ -53,6 +53,8 @@ void tmpl_free(struct tmpl *t)
         free(src);
     }
     free(t->libs);
+    free(t->mutators);
+    doc_free(t->graveyard);
     free(t->ldelim);
     free(t->rdelim);
     free(t->name);
@@ -106,6 +108,28 @@ const struct tmpl_func *tmpl_find_func(const struct tmpl *t, const char *name, s
         }
     }
     return NULL;
+}
+
+int tmpl_add_mutators(struct tmpl *t, const char *const *names, size_t n)
+{
+    void *p = realloc(t->mutators, (t->nmutators + 1) * sizeof(*t->mutators));
+
+    if (p == NULL)
+        return VALS_ENOMEM;
+    t->mutators = p;
+    t->mutators[t->nmutators].names = names;
+    t->mutators[t->nmutators].n = n;
+    t->nmutators++;
+    return 0;
+}
+
+int tmpl_is_mutator(const struct tmpl *t, const char *name)
+{
+    for (size_t i = 0; i < t->nmutators; i++)
+        for (size_t j = 0; j < t->mutators[i].n; j++)
+            if (strcmp(t->mutators[i].names[j], name) == 0)
+                return 1;
+    return 0;
 }
 
 void tmpl_set_userdata(struct tmpl *t, void *userdata)

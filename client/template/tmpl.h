@@ -13,6 +13,13 @@
  *
  * Errors read like Go's: "template: NAME:LINE:COL: executing \"NAME\" at <fn>: error
  * calling fn: ..." and parse errors "template: NAME:LINE: ...".
+ *
+ * Semantics are Go 1.19's text/template (checked against Go by the differential test),
+ * plus range over an integer (Go 1.22), {{else with}} (Go 1.23) and range variables
+ * assigned with = (Go 1.21).  Complex number literals are rejected.  A set is not
+ * thread-safe: execute it from one thread at a time (functions may execute it again, as
+ * Helm's include does).  A byte taken from a string by index reaches functions as a
+ * DOC_UINT; the invalid value and nil reach them as DOC_NULL.
  */
 #ifndef VALS_TMPL_H
 #define VALS_TMPL_H
@@ -83,6 +90,14 @@ struct tmpl *tmpl_new(const char *name);
 void tmpl_free(struct tmpl *t);
 /* Register functions (the array must outlive the template). Later names override. */
 int tmpl_add_funcs(struct tmpl *t, const struct tmpl_func *funcs, size_t n);
+/*
+ * Declare functions that modify their first argument (a map) in place, as Sprig's set,
+ * unset and merge do in Go.  The engine lets such a function work on a copy and then moves
+ * the result into the original map; the replaced values are kept until the execution ends,
+ * so variables and range elements still referring to them stay valid.  As in Go, maps of
+ * the execution's data may be modified.  `names` (and its strings) must outlive the set.
+ */
+int tmpl_add_mutators(struct tmpl *t, const char *const *names, size_t n);
 void tmpl_set_userdata(struct tmpl *t, void *userdata);
 void tmpl_set_missingkey(struct tmpl *t, enum tmpl_missingkey mode);
 /* Go's Option("missingkey=default|invalid|zero|error"); VALS_EUSAGE for anything else. */

@@ -2,6 +2,7 @@
  * value.c - executor values: boxes, kinds, type names, lists and truth (see value.h).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "valsd/errors.h"
 #include "lib/dbuf.h"
@@ -126,6 +127,9 @@ enum vkind value_kind(const struct tval *v)
     case DOC_BOOL:
         return VK_BOOL;
     case DOC_INT:
+        /* Sprig tags unsigned results it keeps in a DOC_INT ("go:uint64") */
+        if (v->d->tag != NULL && strncmp(v->d->tag, "go:uint", 7) == 0)
+            return VK_UINT;
         return VK_INT;
     case DOC_UINT:
         return VK_UINT;
@@ -160,9 +164,23 @@ struct tval value_unwrap(struct tval v)
     return v;
 }
 
+/* The Go type a "go:TYPE" tag names (Sprig results such as int64 or []string), or NULL. */
+static const char *tag_type(const struct doc *d)
+{
+    if (d->tag == NULL || strncmp(d->tag, "go:", 3) != 0)
+        return NULL;
+    if (strncmp(d->tag, "go:time.Time|", 13) == 0)
+        return "time.Time";
+    return d->tag + 3;
+}
+
 /* Go type names of the dynamic types documents have. */
 static const char *doc_go_type(const struct doc *d, int u8)
 {
+    const char *tagged = tag_type(d);
+
+    if (tagged != NULL)
+        return tagged;
     switch (d->type) {
     case DOC_BOOL:
         return "bool";
@@ -200,6 +218,21 @@ const char *value_dyn_type_name(const struct tval *v)
     return doc_go_type(v->d, v->u8);
 }
 
+int value_elem_iface(const struct doc *container)
+{
+    const char *t = tag_type(container), *elem;
+
+    if (t == NULL)
+        return 1;
+    if (strncmp(t, "[]", 2) == 0)
+        elem = t + 2;
+    else if (strncmp(t, "map[", 4) == 0 && (elem = strchr(t, ']')) != NULL)
+        elem++;
+    else
+        return 1;
+    return strcmp(elem, "interface {}") == 0;
+}
+
 size_t value_list_len(const struct tval *v)
 {
     return v->view ? v->len : v->d->v.list.len;
@@ -215,7 +248,7 @@ struct tval value_list_at(const struct tval *v, size_t i)
     size_t k = v->view ? v->off + i : i;
     const struct doc *e = k < v->d->v.list.len ? v->d->v.list.items[k] : &value_null_doc;
 
-    return value_child(v, e, 1);
+    return value_child(v, e, value_elem_iface(v->d));
 }
 
 const struct doc *value_as_doc(const struct tval *v, struct doc **tmp)

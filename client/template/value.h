@@ -10,7 +10,9 @@
  *  - elements of lists and maps have the static type interface{} (iface), which decides
  *    error texts ("in type interface {}") and is dropped between pipeline commands;
  *  - a byte taken from a string by index is a uint8, not an int;
- *  - a slice of a list is a view [off, off+len) with Go's capacity.
+ *  - a slice of a list is a view [off, off+len) with Go's capacity;
+ *  - a "go:TYPE" tag on a document (set by function libraries, see sprig.h) names its
+ *    Go type for %T and messages ("go:int64", "go:[]string", "go:uint64").
  */
 #ifndef TMPL_VALUE_H
 #define TMPL_VALUE_H
@@ -81,6 +83,10 @@ struct tval value_unwrap(struct tval v);
 const char *value_type_name(const struct tval *v);
 /* The type of the dynamic value (what %T prints); NULL for nil and invalid. */
 const char *value_dyn_type_name(const struct tval *v);
+
+/* Do the elements of this list or map have the static type interface{}?  (Yes, unless a
+ * "go:[]string"-style tag from a function library says otherwise.) */
+int value_elem_iface(const struct doc *container);
 
 /* Lists (also views). */
 size_t value_list_len(const struct tval *v);

@@ -383,6 +383,61 @@ static void test_funcs_bad_names(void **state)
     tmpl_free(t);
 }
 
+/* set MAP KEY VALUE and unset MAP KEY: change the map in place, freeing what they
+ * replace, as Sprig's do (see tmpl_add_mutators). */
+static int fn_set(struct tmpl_call *call, struct doc *const *argv, int argc, struct doc **out)
+{
+    (void)argc;
+    if (argv[0]->type != DOC_MAP || argv[1]->type != DOC_STR)
+        return tmpl_call_fail(call, "set wants a map and a key");
+    if (doc_map_set(argv[0], argv[1]->v.s.ptr, doc_copy(argv[2])) != 0)
+        return VALS_ENOMEM;
+    *out = doc_copy(argv[0]);
+    return 0;
+}
+
+static int fn_unset(struct tmpl_call *call, struct doc *const *argv, int argc, struct doc **out)
+{
+    (void)argc;
+    if (argv[0]->type != DOC_MAP || argv[1]->type != DOC_STR)
+        return tmpl_call_fail(call, "unset wants a map and a key");
+    doc_map_del(argv[0], argv[1]->v.s.ptr);
+    *out = doc_copy(argv[0]);
+    return 0;
+}
+
+static void test_mutators(void **state)
+{
+    static const struct tmpl_func funcs[] = {{"set", fn_set, 3, 3}, {"unset", fn_unset, 2, 2}};
+    static const struct tmpl_func list_fn[] = {{"list", fn_list, 0, TMPL_VARIADIC}};
+    static const char *const mutators[] = {"set", "unset"};
+    static const struct exec_case cases[] = {
+        /* the change is seen through every reference; values read before stay valid */
+        {"{{$d := .m}}{{$old := $d.a}}{{$_ := set $d \"a\" 5}}{{$old}} {{$d.a}} {{.m.a}}", NULL,
+         "1 5 5"},
+        /* removing the pairs of a map while ranging over it */
+        {"{{range $k, $v := .m}}{{$_ := unset $.m $k}}{{$k}}{{$v}} {{end}}{{len .m}}", NULL,
+         "a1 b2 0"},
+        /* a nested map changed through a variable */
+        {"{{$x := .m}}{{$_ := set $x \"c\" .list}}{{$_ := unset $x \"c\"}}{{len .m}}", NULL, "2"},
+        /* the result of a function can be changed too */
+        {"{{$l := list 1}}{{$_ := set .m \"l\" $l}}{{index .m.l 0}}", NULL, "1"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct tmpl *t = tmpl_new("t");
+        const char *got;
+        assert_int_equal(tmpl_add_funcs(t, list_fn, 1), 0);
+        assert_int_equal(tmpl_add_funcs(t, funcs, 2), 0);
+        assert_int_equal(tmpl_add_mutators(t, mutators, 2), 0);
+        got = run(t, cases[i].text, exec_data);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("mutators %s:\n got  %s\n want %s", cases[i].text, got, cases[i].want);
+        tmpl_free(t);
+    }
+}
+
 /* --- the set API --- */
 
 static void test_api(void **state)
@@ -533,9 +588,9 @@ int main(void)
         cmocka_unit_test(test_lexer),        cmocka_unit_test(test_lexer_lines),
         cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_exec),
         cmocka_unit_test(test_funcs_abi),    cmocka_unit_test(test_funcs_bad_names),
-        cmocka_unit_test(test_api),          cmocka_unit_test(test_missingkey),
-        cmocka_unit_test(test_delims),       cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_output_limit),
+        cmocka_unit_test(test_mutators),     cmocka_unit_test(test_api),
+        cmocka_unit_test(test_missingkey),   cmocka_unit_test(test_delims),
+        cmocka_unit_test(test_limits),       cmocka_unit_test(test_output_limit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
