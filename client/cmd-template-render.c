@@ -16,16 +16,25 @@
 #include "cmd.h"
 #include "lib/dbuf.h"
 #include "lib/doc.h"
+#include "template/sprig.h"
 #include "template/tmpl.h"
 
 #define RENDER_MAX_FILE ((size_t)64 << 20)
+
+/* Sprig's functions that change their first argument in place (see tmpl_add_mutators). */
+static const char *const sprig_mutators[] = {
+    "set", "unset", "merge", "mergeOverwrite", "mustMerge", "mustMergeOverwrite",
+};
 
 /* Function libraries available to rendered templates: one line per library. */
 static const struct render_lib {
     const struct tmpl_func *funcs;
     const size_t *n;
+    const char *const *mutators;
+    size_t nmutators;
 } render_libs[] = {
-    {NULL, NULL},
+    {sprig_funcs, &sprig_nfuncs, sprig_mutators, sizeof(sprig_mutators) / sizeof(char *)},
+    {NULL, NULL, NULL, 0},
 };
 
 /* Read a whole file ("-" is stdin) into b. */
@@ -143,7 +152,8 @@ static int cmd_template_render_exec(int argc, char **argv)
         }
     }
     for (size_t i = 0; render_libs[i].funcs != NULL; i++) {
-        if (tmpl_add_funcs(t, render_libs[i].funcs, *render_libs[i].n) != 0) {
+        if (tmpl_add_funcs(t, render_libs[i].funcs, *render_libs[i].n) != 0 ||
+            tmpl_add_mutators(t, render_libs[i].mutators, render_libs[i].nmutators) != 0) {
             cmd_error(&cmd_template_render_entry, "cannot register template functions");
             goto out;
         }
@@ -179,7 +189,7 @@ const struct cmd_entry cmd_template_render_entry = {
     .name = "template render",
     .alias = NULL,
     .usage = "FILE [--data FILE] [--missingkey MODE]",
-    .help = "Render a Go template (text/template and the rmk function libraries) to stdout.",
+    .help = "Render a Go template (text/template with Sprig) to stdout.",
     .details = "Flags:\n"
                "  -d, --data FILE        data for \".\": YAML, or JSON when FILE ends in .json\n"
                "      --missingkey MODE  default, zero or error (Go's missingkey option)\n"
