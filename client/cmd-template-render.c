@@ -62,6 +62,7 @@ static int read_file(const char *path, struct dbuf *b, struct verr *e)
     return r;
 }
 
+/* Does s end with suffix? */
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -95,6 +96,7 @@ out:
     return r;
 }
 
+/* The last component of a path. */
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -102,6 +104,7 @@ static const char *base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
+/* rmk template render FILE [--data FILE] [--missingkey MODE] */
 static int cmd_template_render_exec(int argc, char **argv)
 {
     static const struct option longopts[] = {

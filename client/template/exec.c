@@ -84,13 +84,11 @@ static int errorf(struct state *s, int code, const char *fmt, ...)
         strconv_quote(&name, s->tmpl->name, strlen(s->tmpl->name), '"', 0);
         node_string(s->node, &ctx);
         /* the message has a fixed size: shorten a long context, never the reason */
-        size_t room = VERR_MSG_MAX - 1, fixed = strlen(src->name) + name.len + strlen(msg) + 80;
-        if (ctx.p != NULL && fixed < room && ctx.len > room - fixed) {
-            size_t keep = room - fixed;
+        size_t fixed = strlen(src->name) + name.len + strlen(msg) + 80;
+        if (ctx.p != NULL && fixed + 3 < VERR_MSG_MAX && fixed + ctx.len >= VERR_MSG_MAX) {
+            size_t keep = VERR_MSG_MAX - 1 - fixed; /* at least 3 */
+            memcpy(ctx.p + keep - 3, "...", 4);
             ctx.len = keep;
-            ctx.p[keep] = '\0';
-            if (keep >= 3)
-                memcpy(ctx.p + keep - 3, "...", 3);
         }
         verr_set(s->sh->e, code, "template: %s:%d:%zu: executing %s at <%s>: %s", src->name, line,
                  col, name.p != NULL ? name.p : "\"\"", ctx.p != NULL ? ctx.p : "", msg);
@@ -100,6 +98,7 @@ static int errorf(struct state *s, int code, const char *fmt, ...)
     return code;
 }
 
+/* Record an out-of-memory error at the current node. */
 static int nomem(struct state *s)
 {
     return errorf(s, VALS_ENOMEM, "out of memory");
@@ -133,6 +132,7 @@ static int enter(struct state *s)
     return 0;
 }
 
+/* Leave a level entered with enter() (the stack check needs no bookkeeping). */
 static void leave(struct state *s)
 {
     (void)s;
@@ -170,12 +170,14 @@ static int push_var(struct state *s, const char *name, const struct tval *v)
     return 0;
 }
 
+/* Pop the variable stack down to mark, dropping the values. */
 static void pop_vars(struct state *s, size_t mark)
 {
     while (s->nvars > mark)
         value_release(&s->vars[--s->nvars].val);
 }
 
+/* Go's setVar: assign to the innermost variable of that name. */
 static int set_var(struct state *s, const char *name, const struct tval *v)
 {
     for (size_t i = s->nvars; i-- > 0;) {
@@ -189,6 +191,7 @@ static int set_var(struct state *s, const char *name, const struct tval *v)
     return errorf(s, VALS_ETYPE, "undefined variable: %s", name);
 }
 
+/* Go's setTopVar: overwrite the n-th variable from the top (range variables). */
 static void set_top_var(struct state *s, size_t n, const struct tval *v)
 {
     struct tval old = s->vars[s->nvars - n].val;
@@ -197,6 +200,7 @@ static void set_top_var(struct state *s, size_t n, const struct tval *v)
     value_release(&old);
 }
 
+/* Go's varValue: a new reference to the innermost variable of that name. */
 static int var_value(struct state *s, const char *name, struct tval *out)
 {
     for (size_t i = s->nvars; i-- > 0;) {
@@ -228,6 +232,7 @@ static const char *value_text(struct dbuf *b, const struct tval *v)
     return b->p;
 }
 
+/* Go's notAFunction: a non-function word may not take arguments. */
 static int not_a_function(struct state *s, struct node *const *args, size_t nargs,
                           const struct tval *final)
 {
@@ -240,6 +245,7 @@ static int not_a_function(struct state *s, struct node *const *args, size_t narg
     return r;
 }
 
+/* Go's idealConstant: a number literal as int or float64. */
 static int ideal_constant(struct state *s, const struct node *n, struct tval *out)
 {
     s->node = n;
@@ -314,6 +320,7 @@ static int eval_field_chain(struct state *s, const struct tval *receiver, char *
     return r;
 }
 
+/* Go's evalFieldNode: .X.Y on dot. */
 static int eval_field_node(struct state *s, const struct tval *dot, const struct node *field,
                            struct node *const *args, size_t nargs, const struct tval *final,
                            struct tval *out)
@@ -323,6 +330,7 @@ static int eval_field_node(struct state *s, const struct tval *dot, const struct
                             out);
 }
 
+/* Go's evalChainNode: (pipeline).X.Y. */
 static int eval_chain_node(struct state *s, const struct tval *dot, const struct node *chain,
                            struct node *const *args, size_t nargs, const struct tval *final,
                            struct tval *out)
@@ -347,6 +355,7 @@ static int eval_chain_node(struct state *s, const struct tval *dot, const struct
     return r;
 }
 
+/* Go's evalVariableNode: $x or $x.Y.Z. */
 static int eval_variable_node(struct state *s, const struct tval *dot, const struct node *var,
                               struct node *const *args, size_t nargs, const struct tval *final,
                               struct tval *out)
@@ -535,8 +544,8 @@ static int swap_in(struct state *s, struct doc *orig, struct doc *copy)
 static int call_user(struct state *s, const struct tmpl_func *f, const struct node *node,
                      const char *name, struct tval *argv, size_t argc, struct tval *out)
 {
-    const struct doc **docs = calloc(argc + 1, sizeof(*docs));
-    struct doc **tmps = calloc(argc + 1, sizeof(*tmps));
+    const struct doc **docs = calloc(argc + 1, sizeof(const struct doc *));
+    struct doc **tmps = calloc(argc + 1, sizeof(struct doc *));
     struct doc *res = NULL, *orig = NULL;
     struct tmpl_call call;
     int r = 0, saved = s->sh->set->active_depth;
@@ -712,6 +721,7 @@ static int eval_call(struct state *s, const struct tval *dot, const struct built
     return r;
 }
 
+/* Go's evalFunction: look up a function (added ones first) and call it. */
 static int eval_function(struct state *s, const struct tval *dot, const struct node *ident,
                          const struct node *cmd, struct node *const *args, size_t nargs,
                          const struct tval *final, struct tval *out)
@@ -720,10 +730,10 @@ static int eval_function(struct state *s, const struct tval *dot, const struct n
     const struct tmpl_func *uf = tmpl_find_func(s->sh->set, name, strlen(name));
     const struct builtin *b = uf == NULL ? builtin_find(name, strlen(name)) : NULL;
     struct dbuf q = DBUF_INIT;
-    int r;
 
     s->node = ident;
     if (uf == NULL && b == NULL) {
+        int r;
         strconv_quote(&q, name, strlen(name), '"', 0);
         r = errorf(s, VALS_ETYPE, "%s is not a defined function", q.p);
         dbuf_free(&q);
@@ -842,6 +852,7 @@ static int print_value(struct state *s, const struct node *n, const struct tval 
     return r;
 }
 
+/* Go's walkIfOrWith: if and with (which also sets dot). */
 static int walk_if_with(struct state *s, enum node_type type, const struct tval *dot,
                         const struct node *n)
 {
@@ -888,6 +899,7 @@ static int range_iteration(struct state *s, const struct node *rn, size_t mark,
     return r == WALK_CONTINUE ? 0 : r;
 }
 
+/* Go's walkRange: lists, maps in key order, and integers (Go 1.22). */
 static int walk_range(struct state *s, const struct tval *dot, const struct node *rn)
 {
     size_t mark0 = s->nvars, mark;
@@ -989,6 +1001,7 @@ out:
     return r;
 }
 
+/* Go's walkTemplate: run a named template with a fresh variable stack. */
 static int walk_template(struct state *s, const struct tval *dot, const struct node *tn)
 {
     const struct tdef *def;
@@ -1025,6 +1038,7 @@ static int walk_template(struct state *s, const struct tval *dot, const struct n
     return r;
 }
 
+/* Go's walk: execute one node, writing its output. */
 static int walk(struct state *s, const struct tval *dot, const struct node *n)
 {
     struct tval val;
@@ -1073,6 +1087,7 @@ static int walk(struct state *s, const struct tval *dot, const struct node *n)
     return r;
 }
 
+/* Execute a named template of the set with data as dot and $. */
 int exec_template(struct tmpl *t, const struct tdef *def, const struct doc *data, struct dbuf *out,
                   struct verr *e)
 {

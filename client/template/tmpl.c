@@ -20,6 +20,7 @@ static const struct tmpl_limits default_limits = {
     .max_steps = 100000000ULL,
 };
 
+/* A new empty set named name (Go's template.New). */
 struct tmpl *tmpl_new(const char *name)
 {
     struct tmpl *t = calloc(1, sizeof(*t));
@@ -36,6 +37,7 @@ struct tmpl *tmpl_new(const char *name)
     return t;
 }
 
+/* Free the set, its parse trees and texts. */
 void tmpl_free(struct tmpl *t)
 {
     struct tsource *src, *next;
@@ -77,6 +79,7 @@ static int good_name(const char *name)
     return 1;
 }
 
+/* Go's Funcs: register a table of functions (names checked as Go does). */
 int tmpl_add_funcs(struct tmpl *t, const struct tmpl_func *funcs, size_t n)
 {
     struct funclib *libs;
@@ -97,6 +100,7 @@ int tmpl_add_funcs(struct tmpl *t, const struct tmpl_func *funcs, size_t n)
     return 0;
 }
 
+/* The latest registered function of that name, or NULL. */
 const struct tmpl_func *tmpl_find_func(const struct tmpl *t, const char *name, size_t len)
 {
     for (size_t l = t->nlibs; l-- > 0;) {
@@ -110,6 +114,7 @@ const struct tmpl_func *tmpl_find_func(const struct tmpl *t, const char *name, s
     return NULL;
 }
 
+/* Declare functions that change their first argument in place. */
 int tmpl_add_mutators(struct tmpl *t, const char *const *names, size_t n)
 {
     void *p = realloc(t->mutators, (t->nmutators + 1) * sizeof(*t->mutators));
@@ -123,6 +128,7 @@ int tmpl_add_mutators(struct tmpl *t, const char *const *names, size_t n)
     return 0;
 }
 
+/* Was the function declared with tmpl_add_mutators? */
 int tmpl_is_mutator(const struct tmpl *t, const char *name)
 {
     for (size_t i = 0; i < t->nmutators; i++)
@@ -132,16 +138,19 @@ int tmpl_is_mutator(const struct tmpl *t, const char *name)
     return 0;
 }
 
+/* Set the pointer functions get from tmpl_call_userdata. */
 void tmpl_set_userdata(struct tmpl *t, void *userdata)
 {
     t->userdata = userdata;
 }
 
+/* Set the missingkey mode. */
 void tmpl_set_missingkey(struct tmpl *t, enum tmpl_missingkey mode)
 {
     t->missingkey = mode;
 }
 
+/* Go's Option("missingkey=..."). */
 int tmpl_set_option(struct tmpl *t, const char *opt, struct verr *e)
 {
     static const struct {
@@ -163,11 +172,13 @@ int tmpl_set_option(struct tmpl *t, const char *opt, struct verr *e)
     return verr_set(e, VALS_EUSAGE, "unrecognized option: %s", opt != NULL ? opt : "");
 }
 
+/* The current limits. */
 void tmpl_get_limits(const struct tmpl *t, struct tmpl_limits *l)
 {
     *l = t->limits;
 }
 
+/* Change the limits (clamped to sane minimums). */
 void tmpl_set_limits(struct tmpl *t, const struct tmpl_limits *l)
 {
     t->limits = *l;
@@ -177,6 +188,7 @@ void tmpl_set_limits(struct tmpl *t, const struct tmpl_limits *l)
         t->limits.max_exec_depth = 0;
 }
 
+/* Go's Delims: empty or NULL keeps the default. */
 int tmpl_set_delims(struct tmpl *t, const char *left, const char *right)
 {
     char *l = left != NULL && left[0] != '\0' ? strdup(left) : NULL;
@@ -195,6 +207,7 @@ int tmpl_set_delims(struct tmpl *t, const char *left, const char *right)
     return 0;
 }
 
+/* Go's Lookup: the named template or NULL. */
 struct tdef *tmpl_lookup(const struct tmpl *t, const char *name)
 {
     for (size_t i = 0; i < t->ndefs; i++)
@@ -203,11 +216,13 @@ struct tdef *tmpl_lookup(const struct tmpl *t, const char *name)
     return NULL;
 }
 
+/* Is there a template of this name? */
 int tmpl_has_template(const struct tmpl *t, const char *name)
 {
     return tmpl_lookup(t, name) != NULL;
 }
 
+/* Go's AddParseTree: add or replace a named template. */
 int tmpl_define(struct tmpl *t, const char *name, struct node *root, struct tsource *src)
 {
     struct tdef *d = tmpl_lookup(t, name);
@@ -238,11 +253,13 @@ int tmpl_define(struct tmpl *t, const char *name, struct node *root, struct tsou
     return 0;
 }
 
+/* Go's Parse. */
 int tmpl_parse(struct tmpl *t, const char *text, size_t len, struct verr *e)
 {
     return parse_text(t, text, len, e);
 }
 
+/* Go's Execute / ExecuteTemplate. */
 int tmpl_execute(struct tmpl *t, const char *name, const struct doc *data, struct dbuf *out,
                  struct verr *e)
 {

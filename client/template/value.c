@@ -13,6 +13,7 @@ const struct doc value_null_doc = {.type = DOC_NULL};
 const struct doc value_true_doc = {.type = DOC_BOOL, .v.b = 1};
 const struct doc value_false_doc = {.type = DOC_BOOL, .v.b = 0};
 
+/* The invalid value. */
 struct tval value_invalid(void)
 {
     struct tval v = {0};
@@ -20,6 +21,7 @@ struct tval value_invalid(void)
     return v;
 }
 
+/* A value referring to a document owned elsewhere. */
 struct tval value_borrow(const struct doc *d, int iface)
 {
     struct tval v = {0};
@@ -31,6 +33,7 @@ struct tval value_borrow(const struct doc *d, int iface)
     return v;
 }
 
+/* A value owning d through a new box. */
 int value_own(struct doc *d, struct tval *out)
 {
     struct tbox *b;
@@ -51,6 +54,7 @@ int value_own(struct doc *d, struct tval *out)
     return 0;
 }
 
+/* A string value taking the bytes of b. */
 int value_own_dbuf(struct dbuf *b, struct tval *out)
 {
     struct doc *d = doc_new(DOC_STR);
@@ -68,11 +72,13 @@ int value_own_dbuf(struct dbuf *b, struct tval *out)
     return value_own(d, out);
 }
 
+/* A new int value. */
 int value_new_int(int64_t i, struct tval *out)
 {
     return value_own(doc_int(i), out);
 }
 
+/* A new uint64 (or uint8) value. */
 int value_new_uint(uint64_t u, int u8, struct tval *out)
 {
     struct doc *d = doc_new(DOC_UINT);
@@ -85,11 +91,13 @@ int value_new_uint(uint64_t u, int u8, struct tval *out)
     return r;
 }
 
+/* A bool value (static documents, no allocation). */
 struct tval value_bool(int b)
 {
     return value_borrow(b ? &value_true_doc : &value_false_doc, 0);
 }
 
+/* Another reference to v. */
 struct tval value_ref(const struct tval *v)
 {
     if (v->box != NULL)
@@ -97,6 +105,7 @@ struct tval value_ref(const struct tval *v)
     return *v;
 }
 
+/* Drop a reference; the last one frees the box. */
 void value_release(struct tval *v)
 {
     if (v->box != NULL && --v->box->refs == 0) {
@@ -106,6 +115,7 @@ void value_release(struct tval *v)
     *v = value_invalid();
 }
 
+/* A value for a node inside v, sharing v's box. */
 struct tval value_child(const struct tval *v, const struct doc *d, int iface)
 {
     struct tval c = value_borrow(d, iface);
@@ -117,6 +127,7 @@ struct tval value_child(const struct tval *v, const struct doc *d, int iface)
     return c;
 }
 
+/* reflect.Value.Kind() of v. */
 enum vkind value_kind(const struct tval *v)
 {
     if (v->d == NULL)
@@ -147,11 +158,13 @@ enum vkind value_kind(const struct tval *v)
     }
 }
 
+/* Is v an interface holding nil? */
 int value_is_nil_iface(const struct tval *v)
 {
     return v->d != NULL && v->iface && v->d->type == DOC_NULL;
 }
 
+/* Go's indirectInterface: the value inside an interface. */
 struct tval value_unwrap(struct tval v)
 {
     if (v.d == NULL || !v.iface)
@@ -202,6 +215,7 @@ static const char *doc_go_type(const struct doc *d, int u8)
     }
 }
 
+/* reflect.Value.Type().String() of v. */
 const char *value_type_name(const struct tval *v)
 {
     if (v->d == NULL)
@@ -211,6 +225,7 @@ const char *value_type_name(const struct tval *v)
     return doc_go_type(v->d, v->u8);
 }
 
+/* The type of the value inside (what %T prints). */
 const char *value_dyn_type_name(const struct tval *v)
 {
     if (v->d == NULL)
@@ -218,6 +233,7 @@ const char *value_dyn_type_name(const struct tval *v)
     return doc_go_type(v->d, v->u8);
 }
 
+/* Do the container's elements have the static type interface{}? */
 int value_elem_iface(const struct doc *container)
 {
     const char *t = tag_type(container), *elem;
@@ -233,16 +249,19 @@ int value_elem_iface(const struct doc *container)
     return strcmp(elem, "interface {}") == 0;
 }
 
+/* Length of a list or list view. */
 size_t value_list_len(const struct tval *v)
 {
     return v->view ? v->len : v->d->v.list.len;
 }
 
+/* Capacity of a list or list view (Go's cap). */
 size_t value_list_cap(const struct tval *v)
 {
     return v->view ? v->cap : v->d->v.list.len;
 }
 
+/* Element i of a list or list view. */
 struct tval value_list_at(const struct tval *v, size_t i)
 {
     size_t k = v->view ? v->off + i : i;
@@ -251,6 +270,7 @@ struct tval value_list_at(const struct tval *v, size_t i)
     return value_child(v, e, value_elem_iface(v->d));
 }
 
+/* A plain document for a function argument. */
 const struct doc *value_as_doc(const struct tval *v, struct doc **tmp)
 {
     *tmp = NULL;
@@ -273,6 +293,7 @@ const struct doc *value_as_doc(const struct tval *v, struct doc **tmp)
     return *tmp;
 }
 
+/* Go's isTrue. */
 int value_truth(const struct tval *v, int *truth)
 {
     *truth = 0;

@@ -40,6 +40,7 @@ static const struct tmpl_func funcs[] = {
     {"include", fn_include, 2, 2},
 };
 
+/* One fuzz input: option byte, then template text. */
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len);
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 {
