@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "lib/dbuf.h"
 #include "lib/doc.h"
+#include "rmk-funcs.h"
 #include "template/sprig.h"
 #include "template/tmpl.h"
 
@@ -34,6 +35,7 @@ static const struct render_lib {
     size_t nmutators;
 } render_libs[] = {
     {sprig_funcs, &sprig_nfuncs, sprig_mutators, sizeof(sprig_mutators) / sizeof(char *)},
+    {rmk_funcs, &rmk_nfuncs, NULL, 0},
     {NULL, NULL, NULL, 0},
 };
 
@@ -116,11 +118,13 @@ static int cmd_template_render_exec(int argc, char **argv)
     struct dbuf text = DBUF_INIT, out = DBUF_INIT;
     struct doc *data = NULL;
     struct tmpl *t = NULL;
+    struct rmk_funcs_ctx fctx;
     struct verr e;
     int c, rc = CMD_EXIT_FAIL;
     char opt[64];
 
     verr_clear(&e);
+    rmk_funcs_ctx_init(&fctx);
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:", longopts, NULL)) != -1) {
         switch (c) {
@@ -161,6 +165,7 @@ static int cmd_template_render_exec(int argc, char **argv)
             goto out;
         }
     }
+    tmpl_set_userdata(t, &fctx);
     if (read_file(path, &text, &e) != 0 ||
         (data_path != NULL && load_data(data_path, &data, &e) != 0)) {
         cmd_error(&cmd_template_render_entry, "%s", verr_text(&e));
@@ -182,6 +187,7 @@ static int cmd_template_render_exec(int argc, char **argv)
     rc = CMD_EXIT_OK;
 out:
     tmpl_free(t);
+    rmk_funcs_ctx_free(&fctx);
     doc_free(data);
     dbuf_free(&text);
     dbuf_free(&out);

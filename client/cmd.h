@@ -11,15 +11,15 @@
 
 #include <stdio.h>
 
-#define CMD_EXIT_OK 0
-#define CMD_EXIT_FAIL 1
+#define CMD_EXIT_OK    0
+#define CMD_EXIT_FAIL  1
 #define CMD_EXIT_USAGE 2
 
 struct cmd_entry {
-    const char *name;  /* "secret manager generate" */
-    const char *alias; /* "secret mgr gen" style short form, or NULL */
-    const char *usage; /* argument synopsis after the name */
-    const char *help;  /* one line */
+    const char *name;    /* "secret manager generate" */
+    const char *alias;   /* "secret mgr gen" style short form, or NULL */
+    const char *usage;   /* argument synopsis after the name */
+    const char *help;    /* one line */
     const char *details; /* extra --help text (flags), may be NULL */
     int (*exec)(int argc, char **argv);
 };
@@ -29,7 +29,8 @@ void cmd_print_help(const struct cmd_entry *e, FILE *f);
 /* Look for -h/--help among argv (stopping at "--"): print help and return 1. */
 int cmd_wants_help(const struct cmd_entry *e, int argc, char **argv);
 /* Print "rmk NAME: message" on stderr. */
-void cmd_error(const struct cmd_entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cmd_error(const struct cmd_entry *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Dispatch argv (without the program name). */
 int cmd_main(int argc, char **argv);
 

@@ -18,8 +18,8 @@ void log_set_level(int level)
 int log_level_from_name(const char *name)
 {
     static const char *const names[] = {"error", "warning", "notice", "info", "debug"};
-    static const int levels[] = {LOG_LEVEL_ERR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE,
-                                 LOG_LEVEL_INFO, LOG_LEVEL_DEBUG};
+    static const int levels[] = {LOG_LEVEL_ERR, LOG_LEVEL_WARNING, LOG_LEVEL_NOTICE, LOG_LEVEL_INFO,
+                                 LOG_LEVEL_DEBUG};
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(names[i], name))

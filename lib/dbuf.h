@@ -20,7 +20,10 @@ struct dbuf {
     size_t max; /* hard cap on len; 0 means the default (1 GiB) */
 };
 
-#define DBUF_INIT {NULL, 0, 0, 0}
+#define DBUF_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void dbuf_init(struct dbuf *b, size_t max);
 /* Ensure room for `more` bytes plus NUL. 0, VALS_ENOMEM or VALS_ETOO_LARGE. */

@@ -418,7 +418,7 @@ int doc_equal(const struct doc *a, const struct doc *b)
 
 const char *doc_type_name(enum doc_type t)
 {
-    static const char *const names[] = {"null", "bool", "int",  "uint",   "float",
+    static const char *const names[] = {"null",   "bool", "int", "uint",   "float",
                                         "string", "list", "map", "comment"};
 
     return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "unknown";

@@ -38,9 +38,8 @@ static int jerr(struct jparse *j, const char *what)
 
 static void skip_ws(struct jparse *j)
 {
-    while (j->pos < j->len &&
-           (j->s[j->pos] == ' ' || j->s[j->pos] == '\t' || j->s[j->pos] == '\n' ||
-            j->s[j->pos] == '\r'))
+    while (j->pos < j->len && (j->s[j->pos] == ' ' || j->s[j->pos] == '\t' ||
+                               j->s[j->pos] == '\n' || j->s[j->pos] == '\r'))
         j->pos++;
 }
 
@@ -378,8 +377,7 @@ fail:
     return r;
 }
 
-int doc_parse_json(const char *buf, size_t len, const char *name, struct doc **out,
-                   struct verr *e)
+int doc_parse_json(const char *buf, size_t len, const char *name, struct doc **out, struct verr *e)
 {
     struct jparse j = {buf, len, 0, name != NULL ? name : "<input>", e};
     int r = parse_value(&j, 0, out);
@@ -454,7 +452,8 @@ int doc_json_quote(const char *s, size_t len, struct dbuf *out, int flags)
                 r = dbuf_adds(out, "\\t");
                 break;
             default:
-                if (c < 0x20 || (!(flags & DOC_JSON_NOHTML) && (c == '<' || c == '>' || c == '&'))) {
+                if (c < 0x20 ||
+                    (!(flags & DOC_JSON_NOHTML) && (c == '<' || c == '>' || c == '&'))) {
                     char u[7] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0};
                     r = dbuf_add(out, u, 6);
                 } else {

@@ -32,11 +32,17 @@ struct vals_client_opts {
     int autostart;           /* start valsd in the background when nothing answers */
     const char *valsd_path;  /* program to start (NULL: "valsd" next to this program,
                                 then $PATH) */
-    int timeout_ms;          /* per request (0: 30000) */
-    int send_env;            /* send the backend-relevant environment as the context */
+    int timeout_ms;          /* per request (0: 35000, a little over valsd's own 30 s) */
+    int send_env;            /* VALS_ENV_NONE, VALS_ENV_RELEVANT or VALS_ENV_ALL */
+    int idle_exit_s;         /* for a daemon started here: exit after this long idle
+                                (0: $VALSD_IDLE_EXIT, else 3600) */
 };
 
-/* Fill opts with the defaults (autostart on, send_env on). */
+#define VALS_ENV_NONE     0
+#define VALS_ENV_RELEVANT 1 /* AWS_*, VAULT_*, GOOGLE_*, AZURE_*, SOPS_*, VALS_*, HOME, PWD... */
+#define VALS_ENV_ALL      2 /* the whole environment (what vals itself would see) */
+
+/* Fill opts with the defaults (autostart on, send_env VALS_ENV_RELEVANT). */
 void vals_client_opts_init(struct vals_client_opts *opts);
 
 /* The socket path the daemon uses by default for this user (malloc'ed). */
@@ -50,10 +56,12 @@ void vals_client_close(struct vals_client *c);
  * nothing: the daemon uses exactly these variables for this connection. */
 int vals_client_set_context(struct vals_client *c, const char *const *names,
                             const char *const *values, size_t n, char **err);
-/* Send the backend-relevant variables of this process's environment (AWS_*, VAULT_*,
- * GOOGLE_*, AZURE_*, SOPS_*, VALS_*, HOME, ...) plus `extra` pairs that win over them. */
-int vals_client_send_environment(struct vals_client *c, const char *const *names,
+/* Send this process's environment (which = VALS_ENV_RELEVANT or VALS_ENV_ALL) plus PWD,
+ * and the `n` extra pairs, which win over exported variables. */
+int vals_client_send_environment(struct vals_client *c, int which, const char *const *names,
                                  const char *const *values, size_t n, char **err);
+/* Whether a variable name is backend-relevant (sent with VALS_ENV_RELEVANT). */
+int vals_env_relevant(const char *name);
 
 int vals_ping(struct vals_client *c, char **err);
 
@@ -65,9 +73,9 @@ int vals_resolve_string(struct vals_client *c, const char *ref, char **value, si
 
 /* One item of a resolve_many answer. */
 struct vals_item {
-    int code;     /* 0 or VALS_E* */
-    char *error;  /* message when code != 0 */
-    char *value;  /* msgpack bytes when code == 0 */
+    int code;    /* 0 or VALS_E* */
+    char *error; /* message when code != 0 */
+    char *value; /* msgpack bytes when code == 0 */
     size_t len;
 };
 /* Resolve n refs in one round trip; items[i] answers refs[i].  The call fails only when
@@ -85,8 +93,8 @@ int vals_eval(struct vals_client *c, const char *doc, size_t len, int flags, cha
 /* cache.stats as msgpack map bytes. */
 int vals_stats(struct vals_client *c, char **out, size_t *outlen, char **err);
 /* cache.clear: everything (ref and prefix NULL), one ref, or a prefix; *dropped = count. */
-int vals_cache_clear(struct vals_client *c, const char *ref, const char *prefix,
-                     uint64_t *dropped, char **err);
+int vals_cache_clear(struct vals_client *c, const char *ref, const char *prefix, uint64_t *dropped,
+                     char **err);
 /* Ask the daemon to exit (same uid only). */
 int vals_shutdown(struct vals_client *c, char **err);
 

@@ -28,7 +28,7 @@ extern "C" {
     X(THROTTLED, 9, "throttled", "backend is throttling requests")                                 \
     X(TIMEOUT, 10, "timeout", "timed out")                                                         \
     X(BACKEND, 11, "backend_error", "backend error")                                               \
-    X(LOCAL_ONLY, 12, "local_only", "only served to the daemon's own user")                       \
+    X(LOCAL_ONLY, 12, "local_only", "only served to the daemon's own user")                        \
     X(SHUTTING_DOWN, 13, "shutting_down", "daemon is shutting down")                               \
     X(INTERNAL, 14, "internal", "internal error")                                                  \
     X(NOMEM, 20, "internal", "out of memory")                                                      \

@@ -75,10 +75,11 @@ static void test_yaml_errors(void **state)
     assert_int_equal(doc_parse_yaml("a: [1\n", 6, "x.yaml", 0, &s, &e), VALS_EPARSE);
     assert_non_null(strstr(e.msg, "x.yaml:"));
     /* billion laughs is bounded */
-    const char *bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-                       "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-                       "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
-                       "g: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
+    const char *bomb =
+        "a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+        "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n"
+        "g: [*f,*f,*f,*f,*f,*f,*f,*f,*f,*f]\n";
     assert_int_equal(doc_parse_yaml(bomb, strlen(bomb), "bomb.yaml", 0, &s, &e), VALS_ETOO_LARGE);
 }
 
@@ -107,8 +108,8 @@ static void test_json(void **state)
     (void)state;
     assert_int_equal(doc_parse_json(in, strlen(in), "t.json", &d, &e), 0);
     assert_int_equal(doc_emit_json(d, &out, 0), 0);
-    assert_string_equal(out.p,
-                        "{\"b\":1,\"a\":[true,null,1.5,\"x\xc3\xa9\\n\\u003c\"],\"n\":-3,\"e\":1e+300}");
+    assert_string_equal(
+        out.p, "{\"b\":1,\"a\":[true,null,1.5,\"x\xc3\xa9\\n\\u003c\"],\"n\":-3,\"e\":1e+300}");
     dbuf_reset(&out);
     assert_int_equal(doc_emit_json(d, &out, DOC_JSON_SORT_KEYS | DOC_JSON_PRETTY), 0);
     assert_true(strncmp(out.p, "{\n  \"a\": [\n    true,", 20) == 0);
@@ -177,10 +178,14 @@ static void test_format_gov(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_yaml_types),         cmocka_unit_test(test_yaml_roundtrip),
-        cmocka_unit_test(test_yaml_errors),        cmocka_unit_test(test_yaml_multidoc_merge),
-        cmocka_unit_test(test_json),               cmocka_unit_test(test_floats),
-        cmocka_unit_test(test_msgpack_roundtrip), cmocka_unit_test(test_format_gov),
+        cmocka_unit_test(test_yaml_types),
+        cmocka_unit_test(test_yaml_roundtrip),
+        cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_yaml_multidoc_merge),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_floats),
+        cmocka_unit_test(test_msgpack_roundtrip),
+        cmocka_unit_test(test_format_gov),
     };
     return cmocka_run_group_tests_name("doc", tests, NULL, NULL);
 }
