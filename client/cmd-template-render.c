@@ -22,21 +22,14 @@
 
 #define RENDER_MAX_FILE ((size_t)64 << 20)
 
-/* Sprig's functions that change their first argument in place (see tmpl_add_mutators). */
-static const char *const sprig_mutators[] = {
-    "set", "unset", "merge", "mergeOverwrite", "mustMerge", "mustMergeOverwrite",
-};
-
 /* Function libraries available to rendered templates: one line per library. */
 static const struct render_lib {
     const struct tmpl_func *funcs;
     const size_t *n;
-    const char *const *mutators;
-    size_t nmutators;
 } render_libs[] = {
-    {sprig_funcs, &sprig_nfuncs, sprig_mutators, sizeof(sprig_mutators) / sizeof(char *)},
-    {rmk_funcs, &rmk_nfuncs, NULL, 0},
-    {NULL, NULL, NULL, 0},
+    {sprig_funcs, &sprig_nfuncs},
+    {rmk_funcs, &rmk_nfuncs},
+    {NULL, NULL},
 };
 
 /* Read a whole file ("-" is stdin) into b. */
@@ -159,8 +152,7 @@ static int cmd_template_render_exec(int argc, char **argv)
         }
     }
     for (size_t i = 0; render_libs[i].funcs != NULL; i++) {
-        if (tmpl_add_funcs(t, render_libs[i].funcs, *render_libs[i].n) != 0 ||
-            tmpl_add_mutators(t, render_libs[i].mutators, render_libs[i].nmutators) != 0) {
+        if (tmpl_add_funcs(t, render_libs[i].funcs, *render_libs[i].n) != 0) {
             cmd_error(&cmd_template_render_entry, "cannot register template functions");
             goto out;
         }

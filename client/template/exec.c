@@ -517,13 +517,33 @@ static int eval_arg(struct state *s, const struct tval *dot, enum argkind kind,
     return r;
 }
 
-/* After a mutator ran on `copy` (a deep copy of orig): move its content into orig and keep
- * orig's old content alive in the graveyard until the execution ends. */
+/* Number of nodes of a document (the cost of copying it). */
+static size_t doc_nodes(const struct doc *d)
+{
+    size_t n = 1;
+
+    if (d->type == DOC_LIST)
+        for (size_t i = 0; i < d->v.list.len; i++)
+            n += doc_nodes(d->v.list.items[i]);
+    else if (d->type == DOC_MAP)
+        for (size_t i = 0; i < d->v.map.len; i++)
+            n += 1 + (d->v.map.items[i].val != NULL ? doc_nodes(d->v.map.items[i].val) : 0);
+    return n;
+}
+
+/* After a function ran on `copy` (a deep copy of orig): when it changed the map, move the
+ * new contents into orig and keep orig's old contents alive in the graveyard until the
+ * execution ends (variables may still refer to them); else drop the copy. */
 static int swap_in(struct state *s, struct doc *orig, struct doc *copy)
 {
     struct tmpl *t = s->sh->set;
-    struct doc *old = doc_map();
+    struct doc *old;
 
+    if (doc_equal(orig, copy)) {
+        doc_free(copy);
+        return 0;
+    }
+    old = doc_map();
     if (old == NULL || (t->graveyard == NULL && (t->graveyard = doc_list()) == NULL)) {
         doc_free(old);
         doc_free(copy);
@@ -535,9 +555,7 @@ static int swap_in(struct state *s, struct doc *orig, struct doc *copy)
     doc_free(copy);
     if (doc_list_push(t->graveyard, old) != 0)
         return nomem(s);
-    /* the copy counts against the step budget */
-    s->sh->steps += orig->v.map.len;
-    return step(s);
+    return 0;
 }
 
 /* Call a function added with tmpl_add_funcs. */
@@ -561,10 +579,13 @@ static int call_user(struct state *s, const struct tmpl_func *f, const struct no
             goto out;
         }
     }
-    /* a function that changes its first argument works on a copy (see tmpl_add_mutators) */
-    if (argc > 0 && docs[0]->type == DOC_MAP && tmps[0] == NULL &&
-        tmpl_is_mutator(s->sh->set, name)) {
+    /* a map as first argument may be changed in place (Sprig's set): the function works
+       on a copy, swapped in afterwards (see tmpl.h); the copying counts as steps */
+    if (argc > 0 && docs[0]->type == DOC_MAP && tmps[0] == NULL) {
         orig = (struct doc *)docs[0];
+        s->sh->steps += doc_nodes(orig);
+        if ((r = step(s)) != 0)
+            goto out;
         tmps[0] = doc_copy(orig);
         if (tmps[0] == NULL) {
             r = nomem(s);
@@ -961,7 +982,7 @@ static int walk_range(struct state *s, const struct tval *dot, const struct node
     }
     case VK_MAP: {
         /* Go sorts the pairs before the first iteration; the body may change the map
-           (through a mutator), so iterate over a snapshot of the pairs */
+           (through a function such as Sprig's unset), so iterate over a snapshot */
         size_t n, *order = gofmt_sorted_keys(val.d, &n);
         struct doc_pair *pairs = order != NULL ? calloc(n + 1, sizeof(*pairs)) : NULL;
         int iface = value_elem_iface(val.d);

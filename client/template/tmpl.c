@@ -55,7 +55,6 @@ void tmpl_free(struct tmpl *t)
         free(src);
     }
     free(t->libs);
-    free(t->mutators);
     doc_free(t->graveyard);
     free(t->ldelim);
     free(t->rdelim);
@@ -112,30 +111,6 @@ const struct tmpl_func *tmpl_find_func(const struct tmpl *t, const char *name, s
         }
     }
     return NULL;
-}
-
-/* Declare functions that change their first argument in place. */
-int tmpl_add_mutators(struct tmpl *t, const char *const *names, size_t n)
-{
-    void *p = realloc(t->mutators, (t->nmutators + 1) * sizeof(*t->mutators));
-
-    if (p == NULL)
-        return VALS_ENOMEM;
-    t->mutators = p;
-    t->mutators[t->nmutators].names = names;
-    t->mutators[t->nmutators].n = n;
-    t->nmutators++;
-    return 0;
-}
-
-/* Was the function declared with tmpl_add_mutators? */
-int tmpl_is_mutator(const struct tmpl *t, const char *name)
-{
-    for (size_t i = 0; i < t->nmutators; i++)
-        for (size_t j = 0; j < t->mutators[i].n; j++)
-            if (strcmp(t->mutators[i].names[j], name) == 0)
-                return 1;
-    return 0;
 }
 
 /* Set the pointer functions get from tmpl_call_userdata. */

@@ -45,6 +45,12 @@ struct tmpl_call {
  * a new document (owned by the caller) in *out and return 0.  On failure return
  * tmpl_call_fail(call, ...) which records the message; the engine adds the
  * "error calling NAME:" prefix and the position.
+ *
+ * A function may change a map given as its first argument in place, as Sprig's set,
+ * unset and merge do in Go: the change is seen through every reference to the map
+ * (including maps of the execution's data).  The engine makes that safe: it hands such a
+ * map over as a copy and, when the function changed it, moves the new contents into the
+ * original, keeping the replaced values alive until the execution ends.
  */
 typedef int (*tmpl_fn)(struct tmpl_call *call, struct doc *const *argv, int argc, struct doc **out);
 
@@ -90,14 +96,6 @@ struct tmpl *tmpl_new(const char *name);
 void tmpl_free(struct tmpl *t);
 /* Register functions (the array must outlive the template). Later names override. */
 int tmpl_add_funcs(struct tmpl *t, const struct tmpl_func *funcs, size_t n);
-/*
- * Declare functions that modify their first argument (a map) in place, as Sprig's set,
- * unset and merge do in Go.  The engine lets such a function work on a copy and then moves
- * the result into the original map; the replaced values are kept until the execution ends,
- * so variables and range elements still referring to them stay valid.  As in Go, maps of
- * the execution's data may be modified.  `names` (and its strings) must outlive the set.
- */
-int tmpl_add_mutators(struct tmpl *t, const char *const *names, size_t n);
 void tmpl_set_userdata(struct tmpl *t, void *userdata);
 void tmpl_set_missingkey(struct tmpl *t, enum tmpl_missingkey mode);
 /* Go's Option("missingkey=default|invalid|zero|error"); VALS_EUSAGE for anything else. */

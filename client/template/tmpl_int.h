@@ -31,12 +31,7 @@ struct tmpl {
     size_t ndefs, capdefs;
     struct funclib *libs;
     size_t nlibs;
-    struct {
-        const char *const *names;
-        size_t n;
-    } * mutators;
-    size_t nmutators;
-    struct doc *graveyard; /* map contents replaced by mutators, freed after execution */
+    struct doc *graveyard; /* map contents replaced by functions, freed after execution */
     void *userdata;
     enum tmpl_missingkey missingkey;
     char *ldelim, *rdelim;
@@ -52,9 +47,6 @@ struct tdef *tmpl_lookup(const struct tmpl *t, const char *name);
 int tmpl_define(struct tmpl *t, const char *name, struct node *root, struct tsource *src);
 /* tmpl.c: an added function (the latest registration wins), or NULL. */
 const struct tmpl_func *tmpl_find_func(const struct tmpl *t, const char *name, size_t len);
-
-/* tmpl.c: is this function declared with tmpl_add_mutators? */
-int tmpl_is_mutator(const struct tmpl *t, const char *name);
 
 /* parse.c: parse one text into the set (Go's Template.Parse). */
 int parse_text(struct tmpl *t, const char *text, size_t len, struct verr *e);
