@@ -13,14 +13,6 @@ const struct doc value_null_doc = {.type = DOC_NULL};
 const struct doc value_true_doc = {.type = DOC_BOOL, .v.b = 1};
 const struct doc value_false_doc = {.type = DOC_BOOL, .v.b = 0};
 
-/* The invalid value. */
-struct tval value_invalid(void)
-{
-    struct tval v = {0};
-
-    return v;
-}
-
 /* A value referring to a document owned elsewhere. */
 struct tval value_borrow(const struct doc *d, int iface)
 {
@@ -97,22 +89,11 @@ struct tval value_bool(int b)
     return value_borrow(b ? &value_true_doc : &value_false_doc, 0);
 }
 
-/* Another reference to v. */
-struct tval value_ref(const struct tval *v)
+/* Free a box and its document (the last reference was dropped). */
+void value_box_free(struct tbox *b)
 {
-    if (v->box != NULL)
-        v->box->refs++;
-    return *v;
-}
-
-/* Drop a reference; the last one frees the box. */
-void value_release(struct tval *v)
-{
-    if (v->box != NULL && --v->box->refs == 0) {
-        doc_free(v->box->d);
-        free(v->box);
-    }
-    *v = value_invalid();
+    doc_free(b->d);
+    free(b);
 }
 
 /* A value for a node inside v, sharing v's box. */

@@ -52,7 +52,12 @@ enum vkind {
 extern const struct doc value_null_doc, value_true_doc, value_false_doc;
 
 /* The invalid value. */
-struct tval value_invalid(void);
+static inline struct tval value_invalid(void)
+{
+    struct tval v = {0};
+
+    return v;
+}
 /* A borrowed document (iface: as an interface{} element); DOC_NULL that is not an
  * interface becomes invalid. */
 struct tval value_borrow(const struct doc *d, int iface);
@@ -66,9 +71,23 @@ int value_new_int(int64_t i, struct tval *out);
 int value_new_uint(uint64_t u, int u8, struct tval *out);
 struct tval value_bool(int b);
 /* A new reference to the same value. */
-struct tval value_ref(const struct tval *v);
+static inline struct tval value_ref(const struct tval *v)
+{
+    if (v->box != NULL)
+        v->box->refs++;
+    return *v;
+}
+
+/* Free a box whose last reference went away (value.c). */
+void value_box_free(struct tbox *b);
+
 /* Drop a reference (the value becomes invalid). */
-void value_release(struct tval *v);
+static inline void value_release(struct tval *v)
+{
+    if (v->box != NULL && --v->box->refs == 0)
+        value_box_free(v->box);
+    *v = value_invalid();
+}
 /* A value inside v (an element), sharing v's box. */
 struct tval value_child(const struct tval *v, const struct doc *d, int iface);
 
