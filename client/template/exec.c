@@ -36,7 +36,6 @@ struct shared {
     struct tmpl *set;
     struct dbuf *out;
     size_t out_limit; /* out->len may not pass this */
-    unsigned long long steps;
     struct verr *e;
 };
 
@@ -107,7 +106,7 @@ static int nomem(struct state *s)
 /* Count one step of work against the budget. */
 static int step(struct state *s)
 {
-    if (++s->sh->steps > s->sh->set->limits.max_steps)
+    if (++s->sh->set->steps > s->sh->set->limits.max_steps)
         return errorf(s, VALS_ETOO_LARGE, "execution exceeds the limit of %llu steps",
                       s->sh->set->limits.max_steps);
     return 0;
@@ -583,7 +582,7 @@ static int call_user(struct state *s, const struct tmpl_func *f, const struct no
        on a copy, swapped in afterwards (see tmpl.h); the copying counts as steps */
     if (argc > 0 && docs[0]->type == DOC_MAP && tmps[0] == NULL) {
         orig = (struct doc *)docs[0];
-        s->sh->steps += doc_nodes(orig);
+        s->sh->set->steps += doc_nodes(orig);
         if ((r = step(s)) != 0)
             goto out;
         tmps[0] = doc_copy(orig);
@@ -1130,8 +1129,11 @@ int exec_template(struct tmpl *t, const struct tdef *def, const struct doc *data
     s.sh = &sh;
     s.tmpl = def;
     s.depth = saved >= 0 ? saved : 0;
-    if (saved < 0)
+    if (saved < 0) {
+        /* the outermost execution: nested ones (from functions) share its budgets */
         t->stack_base = stack_mark();
+        t->steps = 0;
+    }
     if (def->root == NULL) {
         strconv_quote(&q, def->name, strlen(def->name), '"', 0);
         r = errorf(&s, VALS_ETYPE, "%s is an incomplete or empty template", q.p);

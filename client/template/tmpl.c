@@ -44,8 +44,10 @@ void tmpl_free(struct tmpl *t)
 
     if (t == NULL)
         return;
-    for (size_t i = 0; i < t->ndefs; i++)
-        free(t->defs[i].name);
+    for (size_t i = 0; i < t->ndefs; i++) {
+        free(t->defs[i]->name);
+        free(t->defs[i]);
+    }
     free(t->defs);
     for (src = t->sources; src != NULL; src = next) {
         next = src->next;
@@ -186,8 +188,8 @@ int tmpl_set_delims(struct tmpl *t, const char *left, const char *right)
 struct tdef *tmpl_lookup(const struct tmpl *t, const char *name)
 {
     for (size_t i = 0; i < t->ndefs; i++)
-        if (strcmp(t->defs[i].name, name) == 0)
-            return &t->defs[i];
+        if (strcmp(t->defs[i]->name, name) == 0)
+            return t->defs[i];
     return NULL;
 }
 
@@ -212,16 +214,18 @@ int tmpl_define(struct tmpl *t, const char *name, struct node *root, struct tsou
     }
     if (t->ndefs == t->capdefs) {
         size_t cap = t->capdefs ? t->capdefs * 2 : 4;
-        struct tdef *p = realloc(t->defs, cap * sizeof(*p));
+        struct tdef **p = realloc(t->defs, cap * sizeof(struct tdef *));
         if (p == NULL)
             return VALS_ENOMEM;
         t->defs = p;
         t->capdefs = cap;
     }
-    d = &t->defs[t->ndefs];
-    d->name = strdup(name);
-    if (d->name == NULL)
+    d = calloc(1, sizeof(*d));
+    if (d == NULL || (d->name = strdup(name)) == NULL) {
+        free(d);
         return VALS_ENOMEM;
+    }
+    t->defs[t->ndefs] = d;
     d->root = root;
     d->src = src;
     t->ndefs++;

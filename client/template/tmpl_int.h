@@ -27,7 +27,7 @@ struct funclib {
 
 struct tmpl {
     char *name;
-    struct tdef *defs;
+    struct tdef **defs; /* pointers: a running execution keeps its tdef across additions */
     size_t ndefs, capdefs;
     struct funclib *libs;
     size_t nlibs;
@@ -37,8 +37,9 @@ struct tmpl {
     char *ldelim, *rdelim;
     struct tsource *sources; /* every parsed text, kept until tmpl_free */
     struct tmpl_limits limits;
-    int active_depth;     /* {{template}} depth of the execution in progress, or -1 */
-    uintptr_t stack_base; /* stack address where that execution started */
+    int active_depth;         /* {{template}} depth of the execution in progress, or -1 */
+    uintptr_t stack_base;     /* stack address where that execution started */
+    unsigned long long steps; /* work done by that execution and the ones it started */
 };
 
 /* tmpl.c: the named template, or NULL. */
