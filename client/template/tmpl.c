@@ -2,6 +2,7 @@
  * tmpl.c - the template set: Go's *template.Template API (New, Funcs, Option, Delims,
  * Parse, Lookup, Execute, ExecuteTemplate) over the parser and executor.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,7 @@ void tmpl_free(struct tmpl *t)
         free(src);
     }
     free(t->libs);
+    free(t->index);
     doc_free(t->graveyard);
     free(t->ldelim);
     free(t->rdelim);
@@ -98,19 +100,70 @@ int tmpl_add_funcs(struct tmpl *t, const struct tmpl_func *funcs, size_t n)
     t->libs[t->nlibs].funcs = funcs;
     t->libs[t->nlibs].n = n;
     t->nlibs++;
+    free(t->index);
+    t->index = NULL;
+    t->index_size = 0;
+    return 0;
+}
+
+/* FNV-1a hash of a name. */
+static size_t name_hash(const char *s, size_t len)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return (size_t)h;
+}
+
+/* Build the function index: later registrations replace earlier ones of the same name. */
+static int build_index(struct tmpl *t)
+{
+    size_t total = 0, size = 16;
+
+    for (size_t l = 0; l < t->nlibs; l++)
+        total += t->libs[l].n;
+    while (size < total * 2)
+        size *= 2;
+    t->index = calloc(size, sizeof(*t->index));
+    if (t->index == NULL)
+        return VALS_ENOMEM;
+    t->index_size = size;
+    for (size_t l = 0; l < t->nlibs; l++) {
+        for (size_t i = 0; i < t->libs[l].n; i++) {
+            const struct tmpl_func *f = &t->libs[l].funcs[i];
+            size_t len = strlen(f->name), k = name_hash(f->name, len) & (size - 1);
+            while (t->index[k] != NULL && strcmp(t->index[k]->name, f->name) != 0)
+                k = (k + 1) & (size - 1);
+            t->index[k] = f;
+        }
+    }
     return 0;
 }
 
 /* The latest registered function of that name, or NULL. */
-const struct tmpl_func *tmpl_find_func(const struct tmpl *t, const char *name, size_t len)
+const struct tmpl_func *tmpl_find_func(struct tmpl *t, const char *name, size_t len)
 {
-    for (size_t l = t->nlibs; l-- > 0;) {
-        const struct funclib *lib = &t->libs[l];
-        for (size_t i = lib->n; i-- > 0;) {
-            const char *fn = lib->funcs[i].name;
-            if (strncmp(fn, name, len) == 0 && fn[len] == '\0')
-                return &lib->funcs[i];
-        }
+    size_t k;
+
+    if (t->nlibs == 0)
+        return NULL;
+    if (t->index == NULL && build_index(t) != 0) {
+        /* out of memory: search the tables directly */
+        for (size_t l = t->nlibs; l-- > 0;)
+            for (size_t i = t->libs[l].n; i-- > 0;)
+                if (strncmp(t->libs[l].funcs[i].name, name, len) == 0 &&
+                    t->libs[l].funcs[i].name[len] == '\0')
+                    return &t->libs[l].funcs[i];
+        return NULL;
+    }
+    k = name_hash(name, len) & (t->index_size - 1);
+    while (t->index[k] != NULL) {
+        if (strncmp(t->index[k]->name, name, len) == 0 && t->index[k]->name[len] == '\0')
+            return t->index[k];
+        k = (k + 1) & (t->index_size - 1);
     }
     return NULL;
 }
