@@ -72,6 +72,8 @@ fi
 
 # --- DNS (localhost only; no network needed) ---
 ip=$("$call" -r getHostByName '"localhost"') && case "$ip" in 127.0.0.1|::1) ok "getHostByName localhost = $ip";; *) bad "getHostByName localhost = $ip";; esac
+err=$(timeout 20 "$call" getHostByName '"no-such-host.invalid"' 2>&1) && bad "lookup of a .invalid name succeeded: $err" ||
+  case "$err" in *"lookup no-such-host.invalid: "*) ok "getHostByName failure is a clear error ($err)";; *) bad "lookup error: $err";; esac
 
 [ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "all peer checks passed"

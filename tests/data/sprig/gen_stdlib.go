@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/adler32"
+	"math/rand"
 	"net/url"
 	"os"
 	"path"
@@ -45,12 +46,26 @@ func emit(name string, args []interface{}, expected string) {
 	fmt.Printf("%s\t%s\t%s\n", name, js(args), expected)
 }
 
+// raw replaces strings that are not UTF-8 by {"$raw": BASE64} (also inside lists).
+func raw(v interface{}) interface{} {
+	switch x := v.(type) {
+	case string:
+		if !utf8.ValidString(x) {
+			return map[string]string{"$raw": base64.StdEncoding.EncodeToString([]byte(x))}
+		}
+	case []string:
+		l := make([]interface{}, len(x))
+		for i, e := range x {
+			l[i] = raw(e)
+		}
+		return l
+	}
+	return v
+}
+
 // value: the result as JSON (bytes that are not UTF-8 as {"$raw": BASE64}).
 func value(name string, args []interface{}, v interface{}) {
-	if s, ok := v.(string); ok && !utf8.ValidString(s) {
-		v = map[string]string{"$raw": base64.StdEncoding.EncodeToString([]byte(s))}
-	}
-	emit(name, args, js(v))
+	emit(name, args, js(raw(v)))
 }
 
 // printed: the result as Go's %v prints it.
@@ -161,10 +176,52 @@ func main() {
 		}
 		value("regexReplaceAllLiteral", a(re, s, "$1"), r.ReplaceAllLiteralString(s, "$1"))
 	})
+	randomStrings()
 	dates()
+	randomDates()
 	durations()
 	urls()
 	conversions()
+}
+
+// randomStrings: seeded random inputs mixing ASCII, tricky Unicode and invalid bytes.
+func randomStrings() {
+	pool := []string{"a", "B", " ", "  ", "\t", "\n", "é", "ß", "ǅ", "Σ", "ς", "İ", "ı", "ﬁ", "\u0345",
+		"😀", "\u00a0", "\u2028", "\ufeff", "\xff", "\xc3", "\x01", "_", "-", ".", "$", "1", "٣", "Ⅻ", "\"", "\\"}
+	rng := rand.New(rand.NewSource(42))
+	word := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			b.WriteString(pool[rng.Intn(len(pool))])
+		}
+		return b.String()
+	}
+	for i := 0; i < 150; i++ {
+		s := word(rng.Intn(12))
+		value("trim", a(s), strings.TrimSpace(s))
+		value("upper", a(s), strings.ToUpper(s))
+		value("lower", a(s), strings.ToLower(s))
+		value("title", a(s), strings.Title(s))
+		value("quote", a(s), fmt.Sprintf("%q", s))
+		cut := word(rng.Intn(3))
+		value("trimAll", a(cut, s), strings.Trim(s, cut))
+		value("replace", a(cut, "#", s), strings.Replace(s, cut, "#", -1))
+		value("splitList", a(cut, s), strings.Split(s, cut))
+		value("contains", a(cut, s), strings.Contains(s, cut))
+	}
+}
+
+// randomDates: seeded random instants in random zones with every layout element.
+func randomDates() {
+	zones := []string{"UTC", "Local", "Europe/London", "America/St_Johns", "Asia/Kathmandu", "Pacific/Chatham",
+		"America/Sao_Paulo", "Africa/Casablanca", "Australia/Adelaide", "Antarctica/Troll"}
+	layout := "Mon Monday Jan January 1 01 2 02 _2 __2 002 15 3 03 4 04 5 05 2006 06 PM pm MST Z0700 Z07:00 -0700 -07:00 -07 Z07:00:00 .000 .999999999 ,9"
+	rng := rand.New(rand.NewSource(7))
+	for i := 0; i < 200; i++ {
+		sec := rng.Int63n(8e9) - 3e9
+		z := zones[rng.Intn(len(zones))]
+		value("dateInZone", a(layout, sec, z), time.Unix(sec, 0).In(mustLoc(z)).Format(layout))
+	}
 }
 
 func runtimeVersion() string { return runtime.Version() }
