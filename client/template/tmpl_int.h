@@ -33,7 +33,7 @@ struct tmpl {
     size_t nlibs;
     const struct tmpl_func **index; /* hash of the functions by name, built on first use */
     size_t index_size;              /* a power of two, or 0 */
-    struct doc *graveyard; /* map contents replaced by functions, freed after execution */
+    struct doc *graveyard;          /* map contents replaced by functions, freed after execution */
     void *userdata;
     enum tmpl_missingkey missingkey;
     char *ldelim, *rdelim;
