@@ -119,6 +119,10 @@ static int activation_fd(struct verr *e)
         return verr_set(e, VALS_EUSAGE,
                         "socket activation: fd 3 is not a listening AF_UNIX stream socket");
     fcntl(3, F_SETFD, FD_CLOEXEC);
+    /* log and report the address really served, not the default path */
+    if (salen > offsetof(struct sockaddr_un, sun_path) && sa.sun_path[0] != '\0')
+        snprintf(valsd.socket_path, sizeof(valsd.socket_path), "%.*s",
+                 (int)(salen - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
     return 3;
 }
 
@@ -138,9 +142,13 @@ int server_listen(const char *path, struct verr *e)
         log_info("listening on the socket passed by systemd");
         valsd.owns_socket_path = 0;
     } else {
+        struct stat st;
         if ((rc = server_private_dir(path, e)) != 0)
             return rc;
-        if (access(path, F_OK) == 0) {
+        if (lstat(path, &st) == 0) {
+            if (!S_ISSOCK(st.st_mode))
+                return verr_set(e, VALS_EEXISTS, "%s exists and is not a socket; not replacing it",
+                                path);
             if (socket_alive(path))
                 return verr_set(e, VALS_EEXISTS, "another valsd is already serving %s", path);
             unlink(path); /* stale: nothing answers there */
