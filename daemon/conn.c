@@ -116,8 +116,8 @@ void conn_flush(struct conn *c)
     if (uv_write(&c->wreq, (uv_stream_t *)&c->pipe, &b, 1, on_write) != 0) {
         c->writing = 0;
         dbuf_reset(&c->wbuf);
+        conn_close(c); /* before dropping the write's reference (the handle keeps its own) */
         conn_unref(c);
-        conn_close(c);
     }
 }
 

@@ -100,19 +100,21 @@ static int activation_fd(struct verr *e)
     const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
     int type = 0, accepting = 0;
     socklen_t len = sizeof(int);
-    struct sockaddr_un sa;
+    struct sockaddr_un sa = {0};
     socklen_t salen = sizeof(sa);
+    char nfds[16];
 
     if (pid == NULL || fds == NULL)
         return -1;
     if (strtol(pid, NULL, 10) != (long)getpid())
         return -1;
+    snprintf(nfds, sizeof(nfds), "%s", fds); /* fds is not ours once unset */
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_FDNAMES");
-    if (strcmp(fds, "1") != 0)
+    if (strcmp(nfds, "1") != 0)
         return verr_set(e, VALS_EUSAGE, "socket activation passed %s sockets; valsd takes one",
-                        fds);
+                        nfds);
     if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM ||
         getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting ||
         getsockname(3, (struct sockaddr *)&sa, &salen) != 0 || sa.sun_family != AF_UNIX)

@@ -62,7 +62,7 @@ static int lookup(void *ctx, const char *body, size_t len, int secret, struct do
     uint32_t h = hash(body, len) ^ (uint32_t)secret;
 
     m->calls++;
-    CHECK(len <= REF_MAX_LEN * 4);
+    CHECK(len <= (size_t)REF_MAX_LEN * 4);
     if (m->pending_pass && (h & 7) == 0)
         return VALS_EPENDING;
     switch ((h >> 3) % 6) {

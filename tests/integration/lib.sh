@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # lib.sh - shared helpers for the shell integration tests (sourced, not a test itself).
 #
 # Each test gets a private 0700 temporary directory ($T), starts its own valsd on a socket

@@ -6,6 +6,7 @@
 # systemd socket activation (systemd-socket-activate and an fd-3 launcher); NOTIFY_SOCKET
 # readiness; autostart by valsctl with a lock so that simultaneous clients start exactly
 # one daemon; --idle-exit; --background; --check-config.
+# shellcheck disable=SC2016,SC2119 source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)

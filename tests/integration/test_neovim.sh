@@ -3,6 +3,7 @@
 # sockconnect('pipe', path, {'rpc': v:true}) and calls valsd with rpcrequest()/rpcnotify()
 # from Lua and from Vim script; an error reply surfaces as a Vim error carrying the
 # "code: message" text.
+# shellcheck disable=SC2016,SC2119 source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 NVIM=$(command -v nvim) || {

@@ -5,6 +5,7 @@
 # comments and key order kept; vals' IO rows E07-E10 from tests/data/vals-cases.tsv;
 # relative file refs resolved against the client's working directory; file edits seen at
 # once; --help on every command.
+# shellcheck disable=SC2016,SC2119 source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 DATA=${VALS_TEST_DATA:-$SRC_DIR/tests/data}
