@@ -12,6 +12,17 @@
 
 static const struct cmd_entry *const cmd_table[] = {
     &cmd_version_entry,
+    &cmd_config_init_entry,
+    &cmd_project_generate_entry,
+    &cmd_secret_keys_create_entry,
+    &cmd_secret_manager_generate_entry,
+    &cmd_secret_manager_encrypt_entry,
+    &cmd_secret_manager_decrypt_entry,
+    &cmd_secret_encrypt_entry,
+    &cmd_secret_decrypt_entry,
+    &cmd_secret_view_entry,
+    &cmd_secret_edit_entry,
+    &cmd_template_render_entry,
     NULL,
 };
 

@@ -8,12 +8,17 @@
 #include <string.h>
 
 #include "backend.h"
+#include "creds/aws.h"
+#include "http.h"
 #include "lib/dbuf.h"
 
 static const struct backend *const backends[] = {
-    &backend_echo,
-    &backend_envsubst,
-    &backend_file,
+    &backend_echo,       /* */
+    &backend_envsubst,   /* */
+    &backend_file,       /* */
+    &backend_sops,       /* */
+    &backend_awssecrets, /* */
+    &backend_awsssm,     /* */
     NULL,
 };
 
@@ -27,6 +32,17 @@ const struct backend *backend_find(const char *scheme, size_t len)
         if (strlen(backends[i]->scheme) == len && !memcmp(backends[i]->scheme, scheme, len))
             return backends[i];
     return NULL;
+}
+
+const char *backend_names(void)
+{
+    static char names[256];
+
+    if (names[0] == '\0')
+        for (size_t i = 0; backends[i] != NULL; i++)
+            snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+                     i > 0 ? ", " : "", backends[i]->scheme);
+    return names;
 }
 
 int backend_default_locator(const struct ref *r, char **out)
@@ -79,7 +95,7 @@ void backend_complete(struct backend_fetch *f, int err, struct doc *value, const
 
 int backend_init(uv_loop_t *loop)
 {
-    if (uv_idle_init(loop, &completion_idle) != 0)
+    if (uv_idle_init(loop, &completion_idle) != 0 || http_init(loop) != 0)
         return VALS_EINTERNAL;
     completion_ready = 1;
     return 0;
@@ -88,6 +104,8 @@ int backend_init(uv_loop_t *loop)
 void backend_shutdown(void)
 {
     if (completion_ready) {
+        http_shutdown(); /* outstanding requests complete with shutting_down */
+        aws_creds_clear();
         completion_ready = 0;
         uv_close((uv_handle_t *)&completion_idle, NULL);
     }

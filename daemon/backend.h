@@ -61,6 +61,8 @@ struct backend {
 };
 
 const struct backend *backend_find(const char *scheme, size_t len);
+/* "echo, envsubst, ..." - the registered schemes, for error messages. */
+const char *backend_names(void);
 /* The default locator: "scheme://key?canonical-query" (malloc'ed). */
 int backend_default_locator(const struct ref *r, char **out);
 /* Record the result (value taken over) and queue delivery of f->done on the loop. */
@@ -76,5 +78,7 @@ extern const struct backend backend_echo;
 extern const struct backend backend_envsubst;
 extern const struct backend backend_file;
 extern const struct backend backend_sops;
+extern const struct backend backend_awssecrets;
+extern const struct backend backend_awsssm;
 
 #endif

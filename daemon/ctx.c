@@ -193,6 +193,8 @@ void ctx_unref(struct ctx *c)
         }
     }
     free_vars(c->vars, c->n);
+    for (unsigned i = 0; i < c->nmemo; i++)
+        free(c->memo[i].prefixes);
     free(c);
     ctx_live--;
 }
@@ -216,13 +218,65 @@ const char *ctx_get(const struct ctx *c, const char *name, size_t len)
     return NULL;
 }
 
+/* Is `joined` (prefixes, each NUL-terminated, then a final NUL) the same list as the
+ * NULL-terminated `prefixes`? */
+static int same_prefixes(const char *joined, const char *const *prefixes)
+{
+    for (size_t p = 0; prefixes != NULL && prefixes[p] != NULL; p++) {
+        size_t l = strlen(prefixes[p]);
+        if (*joined == '\0' || strcmp(joined, prefixes[p]) != 0)
+            return 0;
+        joined += l + 1;
+    }
+    return *joined == '\0';
+}
+
+/* Remember a computed scope in the context (silently skipped when full or out of memory:
+ * the scope is then simply computed again next time). */
+static void memo_add(struct ctx *c, const char *const *prefixes, const char scope[33])
+{
+    size_t len = 1;
+    char *j;
+
+    if (c->nmemo >= CTX_SCOPE_MEMO)
+        return;
+    for (size_t p = 0; prefixes != NULL && prefixes[p] != NULL; p++) {
+        if (prefixes[p][0] == '\0')
+            return; /* "" cannot be told from the list's end: never remembered */
+        len += strlen(prefixes[p]) + 1;
+    }
+    if ((j = malloc(len)) == NULL)
+        return;
+    c->memo[c->nmemo].prefixes = j;
+    for (size_t p = 0; prefixes != NULL && prefixes[p] != NULL; p++) {
+        size_t l = strlen(prefixes[p]) + 1;
+        memcpy(j, prefixes[p], l);
+        j += l;
+    }
+    *j = '\0';
+    memcpy(c->memo[c->nmemo].scope, scope, 33);
+    c->nmemo++;
+}
+
 void ctx_scope(const struct ctx *c, const char *const *prefixes, char out[33])
 {
+    /* the memo is a cache beside the context's value; contexts are heap objects */
+    struct ctx *mc = (struct ctx *)c;
     unsigned char d[SHA256_DIGEST_LENGTH];
 
-    if (digest(c->uid, c->vars, c->n, prefixes, 1, d) != 0)
+    for (unsigned i = 0; i < c->nmemo; i++) {
+        if (same_prefixes(c->memo[i].prefixes, prefixes)) {
+            memcpy(out, c->memo[i].scope, 33);
+            return;
+        }
+    }
+    if (digest(c->uid, c->vars, c->n, prefixes, 1, d) != 0) {
         memset(d, 0xff, sizeof(d)); /* out of memory: a scope nothing else shares */
+        hex(d, 16, out);
+        return; /* not remembered: next time may succeed */
+    }
     hex(d, 16, out);
+    memo_add(mc, prefixes, out);
 }
 
 size_t ctx_count(void)

@@ -25,6 +25,15 @@ struct ctx_var {
     char *value;
 };
 
+#define CTX_SCOPE_MEMO 8 /* scopes remembered per context (one per backend in use) */
+
+/* A computed scope: the prefix list it is for (each prefix NUL-terminated, then one
+ * more NUL; malloc'ed) and the 32 hex digits. */
+struct ctx_scope_memo {
+    char *prefixes;
+    char scope[33];
+};
+
 struct ctx {
     unsigned refs;
     char id[17]; /* 16 hex digits */
@@ -32,6 +41,10 @@ struct ctx {
     size_t n;
     struct ctx_var *vars; /* sorted by name */
     struct ctx *next;     /* intern table chain */
+    /* ctx_scope results: a context never changes once interned, so its scope for a
+     * given prefix list is computed (SHA-256) once, not on every cached lookup */
+    struct ctx_scope_memo memo[CTX_SCOPE_MEMO];
+    unsigned nmemo;
 };
 
 /* The context of (uid, map of NAME -> string value). *out holds a new reference. */
@@ -43,7 +56,8 @@ void ctx_unref(struct ctx *c);
 /* A variable's value or NULL. */
 const char *ctx_get(const struct ctx *c, const char *name, size_t len);
 /* The scope hash (32 hex digits + NUL) of the variables whose names start with one of
- * `prefixes` (NULL-terminated; NULL means none: the scope is the uid only). */
+ * `prefixes` (NULL-terminated; NULL means none: the scope is the uid only).  Remembered
+ * in the context per prefix list (compared by content), so repeated calls are cheap. */
 void ctx_scope(const struct ctx *c, const char *const *prefixes, char out[33]);
 /* Number of live contexts (for stats). */
 size_t ctx_count(void);

@@ -257,12 +257,6 @@ static void on_direct_fetch_done(struct backend_fetch *f)
     job_unref(j);
 }
 
-/* The supported schemes, for "no provider registered" errors. */
-static const char *supported_schemes(void)
-{
-    return "echo, envsubst, file";
-}
-
 int resolve_locator(const char *refstr, size_t len, struct ctx *ctx, char **locator, struct verr *e)
 {
     struct ref r;
@@ -311,7 +305,7 @@ static void item_start(struct job *j, struct item *it)
     if (b == NULL) {
         char msg[256];
         snprintf(msg, sizeof(msg), "no provider registered for scheme \"%s\" (valsd serves %s)",
-                 r.scheme, supported_schemes());
+                 r.scheme, backend_names());
         item_fail(it, VALS_EUNSUPPORTED_BACKEND, "ref+%s: %s", msg);
         goto out;
     }

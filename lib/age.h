@@ -63,10 +63,52 @@ int age_encrypt(const struct age_recipient *rcpts, size_t n, const void *in, siz
                 int flags, struct dbuf *out, struct verr *e);
 
 /* Decrypt an age file (binary or armored, detected) with any of `n` identities, or with
- * `passphrase` (may be NULL) for scrypt files.  Appends the plaintext to `out`.
+ * `passphrase` (may be NULL) for scrypt files.  Appends the plaintext to `out`; on failure
+ * `out` is left as it was (released bytes are zeroed and dropped).
  * VALS_ENOKEY when no identity matches, VALS_ETAMPERED when a MAC or tag check fails,
  * VALS_EPARSE for malformed input. */
 int age_decrypt(const struct age_identity *ids, size_t n, const char *passphrase, const void *in,
                 size_t inlen, struct dbuf *out, struct verr *e);
+
+/* ---- Additions: streaming, failure classes, armor ---- */
+
+/* The outcome classes of decryption (those of the C2SP CCTV age test vectors). */
+enum age_fail {
+    AGE_FAIL_NONE = 0, /* success */
+    AGE_FAIL_ARMOR,    /* malformed ASCII armor (VALS_EPARSE) */
+    AGE_FAIL_HEADER,   /* malformed header, invalid stanza, missing nonce (VALS_EPARSE) */
+    AGE_FAIL_NOMATCH,  /* no identity or passphrase opened a stanza (VALS_ENOKEY) */
+    AGE_FAIL_HMAC,     /* file key found but the header MAC differs (VALS_ETAMPERED) */
+    AGE_FAIL_PAYLOAD,  /* payload chunk tampered, truncated or followed by data (VALS_ETAMPERED) */
+    AGE_FAIL_OTHER,    /* usage, memory, I/O, or the sink refused the data */
+};
+
+/* Receives verified plaintext, one chunk (at most 64 KiB) at a time; returns 0 or a negative
+ * VALS_E* code to stop decryption. */
+typedef int (*age_write_fn)(void *arg, const void *p, size_t n);
+
+/* Like age_decrypt, but passes each chunk to `fn` as soon as its tag verified (so a payload
+ * failure can come after some plaintext was released; the caller must then discard it).
+ * *fail (may be NULL) receives the outcome class. */
+int age_decrypt_cb(const struct age_identity *ids, size_t n, const char *passphrase, const void *in,
+                   size_t inlen, age_write_fn fn, void *arg, enum age_fail *fail, struct verr *e);
+
+/* Decrypt from file descriptor `infd` to `outfd` in 64 KiB chunks (constant memory for binary
+ * input; armored input is read whole, up to 1 GiB).  Plaintext of verified chunks is written
+ * as it goes: on failure the caller must discard what was written. */
+int age_decrypt_fd(const struct age_identity *ids, size_t n, const char *passphrase, int infd,
+                   int outfd, enum age_fail *fail, struct verr *e);
+
+/* Encrypt from `infd` to `outfd` in 64 KiB chunks (constant memory); flags as age_encrypt. */
+int age_encrypt_fd(const struct age_recipient *rcpts, size_t n, int infd, int outfd, int flags,
+                   struct verr *e);
+
+/* 1 when `in` looks like an armored age file (it does not start like a binary one). */
+int age_is_armored(const void *in, size_t inlen);
+/* Strict ASCII armor decoding (label "AGE ENCRYPTED FILE"); appends the binary file to `out`.
+ * VALS_EPARSE with the line at fault. */
+int age_armor_decode(const void *in, size_t inlen, struct dbuf *out, struct verr *e);
+/* ASCII armor encoding of a binary age file, appended to `out`. */
+int age_armor_encode(const void *in, size_t inlen, struct dbuf *out);
 
 #endif

@@ -130,7 +130,8 @@ void dbuf_reset(struct dbuf *b)
 
 void dbuf_free(struct dbuf *b)
 {
-    secure_free(b->p, b->cap);
+    /* bytes past len were never written, or were zeroed when the buffer was reset */
+    secure_free(b->p, b->p != NULL ? b->len + 1 : 0);
     b->p = NULL;
     b->len = 0;
     b->cap = 0;

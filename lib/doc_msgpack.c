@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "doc_msgpack.h"
+#include "msgpack_hdr.h"
 
 int doc_pack(const struct doc *d, msgpack_packer *pk)
 {
@@ -138,6 +139,22 @@ int doc_unpack(const char *buf, size_t len, struct doc **out, struct verr *e)
     int r;
 
     *out = NULL;
+    /* msgpack-c allocates what headers announce: bound the counts by the bytes first */
+    switch (mp_validate(buf, len, MP_MAX_DEPTH, &off)) {
+    case 1:
+        if (off != len)
+            return verr_set(e, VALS_EPARSE, "trailing bytes after the msgpack value");
+        off = 0;
+        break;
+    case MP_EXT:
+        return verr_set(e, VALS_ETYPE, "msgpack value has an unsupported type");
+    case MP_DEEP:
+        return verr_set(e, VALS_ETOO_LARGE, "msgpack value nested too deeply");
+    case MP_SHORT:
+        return verr_set(e, VALS_EPARSE, "truncated msgpack value");
+    default:
+        return verr_set(e, VALS_EPARSE, "malformed msgpack value");
+    }
     if (!msgpack_zone_init(&zone, 2048))
         return VALS_ENOMEM;
     switch (msgpack_unpack(buf, len, &off, &zone, &obj)) {

@@ -38,126 +38,22 @@ struct yparse {
     size_t nanchors;
     size_t nodes;
     struct yaml_comments comments;
+    /* the node parse_node() built last: scalar or alias?  block scalar?  its marks */
+    int last_scalar, last_block;
+    size_t last_start, last_end;
+    /* where the node parse_node() is about to build sits: a map value or a sequence item,
+     * and that container's column (for go-yaml's attribution of trailing comments) */
+    int parent_kind, parent_col;
 };
+
+#define PARENT_OTHER 0
+#define PARENT_MAP   1
+#define PARENT_SEQ   2
 
 /* Record a parse error at a libyaml mark. */
 static int yerr(struct yparse *y, const yaml_mark_t *m, const char *what)
 {
     return verr_set(y->e, VALS_EPARSE, "%s:%zu:%zu: %s", y->name, m->line + 1, m->column + 1, what);
-}
-
-static int match_digits(const char *s, size_t len, const char *set)
-{
-    if (len == 0)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (strchr(set, s[i]) == NULL)
-            return 0;
-    return 1;
-}
-
-int yaml_resolve_plain(const char *s, size_t len, struct doc **out)
-{
-    char buf[128];
-    const char *p;
-    size_t n;
-    int neg = 0, base = 10;
-
-    *out = NULL;
-    if (len == 0 || (len == 1 && s[0] == '~') ||
-        (len == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4)))) {
-        *out = doc_null();
-        return *out != NULL ? 1 : VALS_ENOMEM;
-    }
-    if ((len == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "True", 4) || !memcmp(s, "TRUE", 4))) ||
-        (len == 5 &&
-         (!memcmp(s, "false", 5) || !memcmp(s, "False", 5) || !memcmp(s, "FALSE", 5)))) {
-        *out = doc_bool(s[0] == 't' || s[0] == 'T');
-        return *out != NULL ? 1 : VALS_ENOMEM;
-    }
-    if (len >= sizeof(buf))
-        return 0;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (!strcmp(buf, ".inf") || !strcmp(buf, ".Inf") || !strcmp(buf, ".INF") ||
-        !strcmp(buf, "+.inf") || !strcmp(buf, "+.Inf") || !strcmp(buf, "+.INF")) {
-        *out = doc_float(INFINITY);
-        return *out != NULL ? 1 : VALS_ENOMEM;
-    }
-    if (!strcmp(buf, "-.inf") || !strcmp(buf, "-.Inf") || !strcmp(buf, "-.INF")) {
-        *out = doc_float(-INFINITY);
-        return *out != NULL ? 1 : VALS_ENOMEM;
-    }
-    if (!strcmp(buf, ".nan") || !strcmp(buf, ".NaN") || !strcmp(buf, ".NAN")) {
-        *out = doc_float(NAN);
-        return *out != NULL ? 1 : VALS_ENOMEM;
-    }
-    /* integers: [-+]?[0-9]+, 0x[0-9a-fA-F]+, 0o[0-7]+, 0b[01]+ */
-    p = buf;
-    n = len;
-    if (*p == '-' || *p == '+') {
-        neg = *p == '-';
-        p++;
-        n--;
-    }
-    if (n > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'o' || p[1] == 'b')) {
-        const char *set = p[1] == 'x' ? "0123456789abcdefABCDEF" : p[1] == 'o' ? "01234567" : "01";
-        base = p[1] == 'x' ? 16 : p[1] == 'o' ? 8 : 2;
-        if (!match_digits(p + 2, n - 2, set))
-            return 0;
-        p += 2;
-    } else if (!match_digits(p, n, "0123456789")) {
-        goto try_float;
-    }
-    {
-        unsigned long long u;
-        errno = 0;
-        u = strtoull(p, NULL, base);
-        if (errno == ERANGE)
-            goto try_float;
-        if (neg) {
-            if (u > (unsigned long long)INT64_MAX + 1)
-                goto try_float;
-            *out = doc_int(u == (unsigned long long)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u);
-        } else {
-            *out = doc_uint(u);
-        }
-        return *out != NULL ? 1 : VALS_ENOMEM;
-    }
-try_float:
-    /* [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? */
-    {
-        const char *q = buf;
-        int digits = 0;
-        if (*q == '-' || *q == '+')
-            q++;
-        while (*q >= '0' && *q <= '9') {
-            q++;
-            digits++;
-        }
-        if (*q == '.') {
-            q++;
-            while (*q >= '0' && *q <= '9') {
-                q++;
-                digits++;
-            }
-        }
-        if (digits == 0)
-            return 0;
-        if (*q == 'e' || *q == 'E') {
-            q++;
-            if (*q == '-' || *q == '+')
-                q++;
-            if (!(*q >= '0' && *q <= '9'))
-                return 0;
-            while (*q >= '0' && *q <= '9')
-                q++;
-        }
-        if (*q != '\0')
-            return 0;
-        *out = doc_float(strtod(buf, NULL));
-        return *out != NULL ? 1 : VALS_ENOMEM;
-    }
 }
 
 /* Build the node of a scalar event. */
@@ -292,6 +188,37 @@ static int remember_anchor(struct yparse *y, const char *name, const struct doc 
 
 static int parse_node(struct yparse *y, yaml_event_t *ev, int depth, struct doc **out);
 
+/* The comment trailing the node parse_node() built last (see yaml_comments_trailing), as a
+ * new DOC_COMMENT (inline when it followed a value), or NULL.  *r gets VALS_ENOMEM. */
+static struct doc *trailing_comment(struct yparse *y, int what, size_t from, int *r)
+{
+    size_t off, len;
+    struct doc *c;
+
+    *r = 0;
+    if (!(y->flags & DOC_YAML_COMMENTS) ||
+        !yaml_comments_trailing(&y->comments, y->srclen, from, what, &off, &len))
+        return NULL;
+    if ((c = doc_comment(y->src + off, len)) == NULL) {
+        *r = VALS_ENOMEM;
+        return NULL;
+    }
+    if (what != YAML_TRAIL_KEY)
+        c->style = DOC_STYLE_INLINE;
+    return c;
+}
+
+/* The trailing comment of a scalar item or value just parsed, if any. */
+static struct doc *value_comment(struct yparse *y, int *r)
+{
+    *r = 0;
+    if (!y->last_scalar)
+        return NULL;
+    if (y->last_block)
+        return trailing_comment(y, YAML_TRAIL_BLOCK_HEADER, y->last_start, r);
+    return trailing_comment(y, YAML_TRAIL_VALUE, y->last_end, r);
+}
+
 /* Merge the pairs of `src` (a map) into `dst` where dst has no such key yet. */
 static int merge_into(struct doc *dst, const struct doc *src)
 {
@@ -313,10 +240,14 @@ static int merge_into(struct doc *dst, const struct doc *src)
 }
 
 /* Parse the events of a mapping (after its start event) into `map`. */
-static int parse_mapping(struct yparse *y, int depth, struct doc *map)
+/* Mapping events after the start.  `dash_col`: the column of the "-" when the mapping is a
+ * block sequence item (0 otherwise): comments at that column after its last entry, before
+ * the sequence ends, are foot comments of the mapping (go-yaml). */
+static int parse_mapping(struct yparse *y, int depth, struct doc *map, int dash_col)
 {
     yaml_event_t ev;
-    struct doc *key = NULL, *val = NULL, *merges = NULL;
+    struct doc *key = NULL, *val = NULL, *merges = NULL, *kc = NULL, *vc = NULL;
+    size_t key_end;
     int r = 0;
 
     for (;;) {
@@ -324,20 +255,27 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map)
             r = yerr(y, &y->parser.problem_mark, y->parser.problem ? y->parser.problem : "error");
             goto out;
         }
-        if ((y->flags & DOC_YAML_COMMENTS) &&
-            (r = yaml_comments_before(&y->comments, ev.start_mark.line,
-                                      ev.type == YAML_MAPPING_END_EVENT ? map->col : 0, map)) !=
-                0) {
-            yaml_event_delete(&ev);
-            goto out;
+        if (y->flags & DOC_YAML_COMMENTS) {
+            size_t min_col = 0;
+            if (ev.type == YAML_MAPPING_END_EVENT)
+                min_col = dash_col > 0 && ev.start_mark.column + 1 < (size_t)dash_col
+                              ? (size_t)dash_col
+                              : map->col;
+            r = yaml_comments_before(&y->comments, ev.start_mark.line, min_col, map);
+            if (r != 0) {
+                yaml_event_delete(&ev);
+                goto out;
+            }
         }
         if (ev.type == YAML_MAPPING_END_EVENT) {
             yaml_event_delete(&ev);
             break;
         }
+        y->parent_kind = PARENT_OTHER;
         r = parse_node(y, &ev, depth + 1, &key);
         if (r != 0)
             goto out;
+        key_end = y->last_end;
         if (key->type == DOC_LIST || key->type == DOC_MAP) {
             r = verr_set(y->e, VALS_EPARSE, "%s:%u: complex mapping keys are not supported",
                          y->name, key->line);
@@ -347,11 +285,22 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map)
             r = yerr(y, &y->parser.problem_mark, y->parser.problem ? y->parser.problem : "error");
             goto out;
         }
+        y->parent_kind = PARENT_MAP;
+        y->parent_col = (int)map->col;
         r = parse_node(y, &ev, depth + 1, &val);
         if (r != 0)
             goto out;
-        if (key->type == DOC_STR && key->style == DOC_STYLE_PLAIN && key->v.s.len == 2 &&
-            !memcmp(key->v.s.ptr, "<<", 2) && key->tag == NULL) {
+        if (map->style == DOC_STYLE_FLOW)
+            ; /* comments trailing flow items are dropped */
+        else if (y->last_scalar)
+            vc = value_comment(y, &r);
+        else
+            kc = trailing_comment(y, YAML_TRAIL_KEY, key_end, &r);
+        if (r != 0)
+            goto out;
+        if (!(y->flags & DOC_YAML_KEEP_MERGE) && key->type == DOC_STR &&
+            key->style == DOC_STYLE_PLAIN && key->v.s.len == 2 && !memcmp(key->v.s.ptr, "<<", 2) &&
+            key->tag == NULL) {
             /* merge key: a map or a list of maps; explicit keys win, earlier sources win */
             if (val->type != DOC_MAP && val->type != DOC_LIST) {
                 r = verr_set(y->e, VALS_EPARSE, "%s:%u: map merge requires a map or a list of maps",
@@ -363,7 +312,9 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map)
                 goto out;
             }
             doc_free(key);
-            key = NULL;
+            doc_free(kc);
+            doc_free(vc);
+            key = kc = vc = NULL;
             r = doc_list_push(merges, val);
             val = NULL;
             if (r != 0)
@@ -380,6 +331,16 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map)
                 goto out;
             }
         }
+        if (kc != NULL && (r = doc_map_append(map, kc, NULL)) != 0) {
+            kc = NULL;
+            goto out;
+        }
+        kc = NULL;
+        if (vc != NULL && (r = doc_map_append(map, vc, NULL)) != 0) {
+            vc = NULL;
+            goto out;
+        }
+        vc = NULL;
         r = doc_map_append(map, key, val);
         key = val = NULL;
         if (r != 0)
@@ -405,14 +366,18 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map)
 out:
     doc_free(key);
     doc_free(val);
+    doc_free(kc);
+    doc_free(vc);
     doc_free(merges);
     return r;
 }
 
-static int parse_sequence(struct yparse *y, int depth, struct doc *list)
+/* Sequence events after the start.  An indentless sequence ("key:\n- a", dash in the key's
+ * column) leaves comments in that column to the enclosing mapping. */
+static int parse_sequence(struct yparse *y, int depth, struct doc *list, int indentless)
 {
     yaml_event_t ev;
-    struct doc *item = NULL;
+    struct doc *item = NULL, *ic;
     int r;
 
     for (;;) {
@@ -420,9 +385,10 @@ static int parse_sequence(struct yparse *y, int depth, struct doc *list)
             return yerr(y, &y->parser.problem_mark,
                         y->parser.problem ? y->parser.problem : "error");
         if ((y->flags & DOC_YAML_COMMENTS) &&
-            (r = yaml_comments_before(&y->comments, ev.start_mark.line,
-                                      ev.type == YAML_SEQUENCE_END_EVENT ? list->col : 0, list)) !=
-                0) {
+            (r = yaml_comments_before(
+                 &y->comments, ev.start_mark.line,
+                 ev.type == YAML_SEQUENCE_END_EVENT ? list->col + (indentless ? 1 : 0) : 0,
+                 list)) != 0) {
             yaml_event_delete(&ev);
             return r;
         }
@@ -430,8 +396,15 @@ static int parse_sequence(struct yparse *y, int depth, struct doc *list)
             yaml_event_delete(&ev);
             return 0;
         }
+        y->parent_kind = indentless ? PARENT_OTHER : PARENT_SEQ;
+        y->parent_col = (int)list->col;
         if ((r = parse_node(y, &ev, depth + 1, &item)) != 0)
             return r;
+        ic = list->style == DOC_STYLE_FLOW ? NULL : value_comment(y, &r);
+        if (r != 0 || (ic != NULL && (r = doc_list_push(list, ic)) != 0)) {
+            doc_free(item);
+            return r;
+        }
         if ((r = doc_list_push(list, item)) != 0)
             return r;
     }
@@ -443,7 +416,7 @@ static int parse_node(struct yparse *y, yaml_event_t *ev, int depth, struct doc 
     struct doc *d = NULL;
     const char *anchor = NULL;
     char *anchor_copy = NULL;
-    int r = 0;
+    int r = 0, parent_kind = y->parent_kind, parent_col = y->parent_col;
 
     *out = NULL;
     if (depth > DOC_YAML_MAX_DEPTH) {
@@ -455,6 +428,12 @@ static int parse_node(struct yparse *y, yaml_event_t *ev, int depth, struct doc 
         yaml_event_delete(ev);
         return verr_set(y->e, VALS_ETOO_LARGE, "%s: document has too many nodes", y->name);
     }
+    y->last_scalar = ev->type == YAML_SCALAR_EVENT || ev->type == YAML_ALIAS_EVENT;
+    y->last_block =
+        ev->type == YAML_SCALAR_EVENT && (ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+                                          ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE);
+    y->last_start = ev->start_mark.index;
+    y->last_end = ev->end_mark.index;
     switch (ev->type) {
     case YAML_ALIAS_EVENT:
         for (size_t i = 0; i < y->nanchors; i++) {
@@ -496,7 +475,9 @@ static int parse_node(struct yparse *y, yaml_event_t *ev, int depth, struct doc 
         d->line = (uint32_t)ev->start_mark.line + 1;
         d->col = (uint32_t)ev->start_mark.column + 1;
         yaml_event_delete(ev);
-        r = parse_sequence(y, depth, d);
+        r = parse_sequence(y, depth, d,
+                           d->style != DOC_STYLE_FLOW && parent_kind == PARENT_MAP &&
+                               (int)d->col == parent_col);
         goto done;
     case YAML_MAPPING_START_EVENT:
         anchor = (const char *)ev->data.mapping_start.anchor;
@@ -514,7 +495,8 @@ static int parse_node(struct yparse *y, yaml_event_t *ev, int depth, struct doc 
         d->line = (uint32_t)ev->start_mark.line + 1;
         d->col = (uint32_t)ev->start_mark.column + 1;
         yaml_event_delete(ev);
-        r = parse_mapping(y, depth, d);
+        r = parse_mapping(y, depth, d,
+                          d->style != DOC_STYLE_FLOW && parent_kind == PARENT_SEQ ? parent_col : 0);
         goto done;
     default:
         r = yerr(y, &ev->start_mark, "unexpected event");
@@ -535,6 +517,7 @@ out:
     *out = d;
     return 0;
 done:
+    y->last_scalar = 0; /* the node built is a collection */
     if (r == 0 && anchor != NULL)
         r = remember_anchor(y, anchor, d);
     free(anchor_copy);

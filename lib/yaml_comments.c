@@ -3,7 +3,10 @@
  *
  * One pass over the source finds whole-line comments ("   # text"); the reader then
  * places them in front of the node that follows them, inside the container being read.
- * Comments that trail a value on the same line ("key: v # x") are not kept.
+ * Comments that trail a scalar on its line ("key: v # x", "- v # x", "key: # x" before a
+ * block, "key: | # x") are found from the scalar's end mark by yaml_comments_trailing() and
+ * become DOC_STYLE_INLINE (after a value) or plain comment items, as go-yaml and sops keep
+ * them.  Comments inside flow collections that trail an item are dropped.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,4 +91,45 @@ int yaml_comments_before(struct yaml_comments *c, size_t line, size_t min_col,
             return r;
     }
     return 0;
+}
+
+/* Position just after blanks (space, tab) starting at `i`. */
+static size_t skip_blanks(const char *src, size_t len, size_t i)
+{
+    while (i < len && (src[i] == ' ' || src[i] == '\t'))
+        i++;
+    return i;
+}
+
+int yaml_comments_trailing(const struct yaml_comments *c, size_t srclen, size_t from, int what,
+                           size_t *off, size_t *len)
+{
+    const char *src = c->src;
+    size_t i = from, j;
+
+    if (src == NULL || from > srclen)
+        return 0;
+    if (what == YAML_TRAIL_BLOCK_HEADER) {
+        /* "|" or ">" then chomping / indentation indicators */
+        if (i < srclen && (src[i] == '|' || src[i] == '>'))
+            i++;
+        while (i < srclen && (src[i] == '-' || src[i] == '+' || (src[i] >= '1' && src[i] <= '9')))
+            i++;
+    }
+    j = skip_blanks(src, srclen, i);
+    if (what == YAML_TRAIL_KEY) {
+        if (j >= srclen || src[j] != ':')
+            return 0;
+        i = j + 1;
+        j = skip_blanks(src, srclen, i);
+    }
+    if (j >= srclen || src[j] != '#' || j == i)
+        return 0; /* a comment needs a blank before its '#' */
+    *off = j + 1;
+    for (i = j + 1; i < srclen && src[i] != '\n'; i++)
+        ;
+    if (i > j + 1 && src[i - 1] == '\r')
+        i--;
+    *len = i - (j + 1);
+    return 1;
 }

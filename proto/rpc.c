@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto/protocol.h"
+#include "lib/msgpack_hdr.h"
 #include "proto/rpc.h"
 #include "valsd/errors.h"
 
@@ -22,102 +23,6 @@ void rpc_scanner_reset(struct rpc_scanner *s)
     s->pending = 0;
 }
 
-static uint64_t be(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < n; i++)
-        v = v << 8 | p[i];
-    return v;
-}
-
-#define SCAN_BAD (-1)
-#define SCAN_EXT (-2)
-
-/* One element's header at p (avail bytes): its total size when it is a scalar (header +
- * body), or its child count when it is a container.  Returns 1 ok, 0 need more bytes,
- * negative on error. */
-static int element(const unsigned char *p, size_t avail, uint64_t *size, uint64_t *children,
-                   int *container)
-{
-    unsigned char b = p[0];
-    int hn = 0; /* bytes of a length field */
-
-    *container = 0;
-    *children = 0;
-    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
-        *size = 1;
-        return 1;
-    }
-    if ((b & 0xf0) == 0x80 || (b & 0xf0) == 0x90) {
-        *container = (b & 0xf0) == 0x80 ? 2 : 1;
-        *children = (uint64_t)(b & 0x0f);
-        *size = 1;
-        return 1;
-    }
-    if ((b & 0xe0) == 0xa0) {
-        *size = 1 + (uint64_t)(b & 0x1f);
-        return 1;
-    }
-    switch (b) {
-    case 0xca:
-        *size = 5;
-        return 1;
-    case 0xcb:
-        *size = 9;
-        return 1;
-    case 0xcc:
-    case 0xd0:
-        *size = 2;
-        return 1;
-    case 0xcd:
-    case 0xd1:
-        *size = 3;
-        return 1;
-    case 0xce:
-    case 0xd2:
-        *size = 5;
-        return 1;
-    case 0xcf:
-    case 0xd3:
-        *size = 9;
-        return 1;
-    case 0xc4:
-    case 0xd9:
-        hn = 1;
-        break;
-    case 0xc5:
-    case 0xda:
-        hn = 2;
-        break;
-    case 0xc6:
-    case 0xdb:
-        hn = 4;
-        break;
-    case 0xdc:
-    case 0xde:
-        hn = 2;
-        *container = b == 0xdc ? 1 : 2;
-        break;
-    case 0xdd:
-    case 0xdf:
-        hn = 4;
-        *container = b == 0xdd ? 1 : 2;
-        break;
-    default: /* 0xc1 (never used) and every ext type */
-        return b == 0xc1 ? SCAN_BAD : SCAN_EXT;
-    }
-    if (avail < (size_t)(1 + hn))
-        return 0;
-    if (*container) {
-        *children = be(p + 1, hn);
-        *size = (uint64_t)(1 + hn);
-    } else {
-        *size = (uint64_t)(1 + hn) + be(p + 1, hn);
-    }
-    return 1;
-}
-
 int rpc_scan(struct rpc_scanner *s, const char *buf, size_t len, const struct rpc_limits *l,
              size_t *msglen, struct verr *e)
 {
@@ -126,10 +31,10 @@ int rpc_scan(struct rpc_scanner *s, const char *buf, size_t len, const struct rp
     while (s->pos < len) {
         uint64_t size, children, rest;
         int container;
-        int r = element(p + s->pos, len - s->pos, &size, &children, &container);
+        int r = mp_element(p + s->pos, len - s->pos, &size, &children, &container);
         if (r == 0)
             return 0;
-        if (r == SCAN_EXT)
+        if (r == MP_EXT)
             return verr_set(e, VALS_EBAD_REQUEST, "msgpack ext types are not accepted");
         if (r < 0)
             return verr_set(e, VALS_EBAD_REQUEST, "malformed msgpack (byte 0x%02x at offset %zu)",
@@ -140,8 +45,7 @@ int rpc_scan(struct rpc_scanner *s, const char *buf, size_t len, const struct rp
                             l->max_array);
         /* every item still announced (the parents' and this container's) takes a byte */
         rest = s->pending - (s->depth > 0 ? 1 : 0) + children * (uint64_t)container;
-        if (size > l->max_message || rest > l->max_message ||
-            s->pos + size + rest > l->max_message)
+        if (size > l->max_message || rest > l->max_message || s->pos + size + rest > l->max_message)
             return verr_set(e, VALS_ETOO_LARGE, "message exceeds %zu bytes", l->max_message);
         if (s->pos + size > len)
             return 0; /* the body has not arrived yet */
@@ -181,11 +85,11 @@ int rpc_peek_msgid(const char *buf, size_t len, uint32_t *msgid)
         return 1;
     }
     if (p[2] == 0xcd && len >= 5) {
-        *msgid = (uint32_t)be(p + 3, 2);
+        *msgid = (uint32_t)mp_be(p + 3, 2);
         return 1;
     }
     if (p[2] == 0xce && len >= 7) {
-        *msgid = (uint32_t)be(p + 3, 4);
+        *msgid = (uint32_t)mp_be(p + 3, 4);
         return 1;
     }
     return 0;

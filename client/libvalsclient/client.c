@@ -377,6 +377,7 @@ int vals_call(struct vals_client *c, const char *method, const char *params, siz
             /* something else (another id, a notification): skip it */
             memmove(c->in.p, c->in.p + msglen, c->in.len - msglen);
             c->in.len -= msglen;
+            secure_zero(c->in.p + c->in.len, msglen);
             continue;
         }
         {

@@ -39,8 +39,7 @@ struct tmpl_call {
  * tmpl_call_fail(call, ...) which records the message; the engine adds the
  * "error calling NAME:" prefix and the position.
  */
-typedef int (*tmpl_fn)(struct tmpl_call *call, struct doc *const *argv, int argc,
-                       struct doc **out);
+typedef int (*tmpl_fn)(struct tmpl_call *call, struct doc *const *argv, int argc, struct doc **out);
 
 #define TMPL_VARIADIC (-1)
 
@@ -59,6 +58,21 @@ void *tmpl_call_userdata(struct tmpl_call *call);
 /* The template that is executing (e.g. so `include`/`tpl` can run another one). */
 struct tmpl *tmpl_call_template(struct tmpl_call *call);
 
+/*
+ * Bounds on untrusted templates.  Go has no limits but its 100000-deep {{template}}
+ * recursion; we keep every resource bounded and fail with a clear error.
+ */
+struct tmpl_limits {
+    size_t max_text;              /* bytes of template text per tmpl_parse (default 16 MiB) */
+    int max_nesting;              /* nested control structures and parentheses (default 200) */
+    int max_exec_depth;           /* nested {{template}} calls (default 1000) */
+    size_t max_output;            /* bytes written by one execution, also the largest string a
+                                     builtin may build (default 64 MiB) */
+    long long max_range;          /* iterations of {{range N}} over an integer (default 10000000) */
+    unsigned long long max_steps; /* nodes and commands evaluated per execution
+                                     (default 100000000) */
+};
+
 enum tmpl_missingkey {
     TMPL_MISSINGKEY_DEFAULT, /* "<no value>" when printed */
     TMPL_MISSINGKEY_ZERO,
@@ -71,6 +85,12 @@ void tmpl_free(struct tmpl *t);
 int tmpl_add_funcs(struct tmpl *t, const struct tmpl_func *funcs, size_t n);
 void tmpl_set_userdata(struct tmpl *t, void *userdata);
 void tmpl_set_missingkey(struct tmpl *t, enum tmpl_missingkey mode);
+/* Go's Option("missingkey=default|invalid|zero|error"); VALS_EUSAGE for anything else. */
+int tmpl_set_option(struct tmpl *t, const char *opt, struct verr *e);
+void tmpl_get_limits(const struct tmpl *t, struct tmpl_limits *l);
+void tmpl_set_limits(struct tmpl *t, const struct tmpl_limits *l);
+/* Is there a template of this name in the set (Go's Lookup != nil)? */
+int tmpl_has_template(const struct tmpl *t, const char *name);
 /* Change the action delimiters (Go's Delims); NULL keeps the default. */
 int tmpl_set_delims(struct tmpl *t, const char *left, const char *right);
 /* Parse `text` into the template set, under the set's name (define/block add others). */
