@@ -138,6 +138,10 @@ t.start()
 first = c.read_message()
 os.kill(pid, signal.SIGTERM)  # mid-stream: requests in flight, more still unread
 replies = [first] + c.read_until_eof(timeout=30)
+try:
+    os.kill(pid, signal.SIGTERM)  # again, while valsd tears down: must not kill it
+except ProcessLookupError:
+    pass
 t.join(30)
 values = sum(1 for m in replies if m[2] is None and m[3] == "term/%d" % m[1])
 refused = sum(1 for m in replies if m[2] is not None and m[2][1].startswith("shutting_down: "))
@@ -146,7 +150,7 @@ print("replies", len(replies), "values", values, "refused", refused,
       "unique", len(set(ids)) == len(ids), "wellformed", values + refused == len(replies))
 EOF
 stop_valsd
-eq "SIGTERM: exit 0" "$STOP_RC" 0
+eq "SIGTERM (twice): exit 0" "$STOP_RC" 0
 read -r _ nrep _ nval _ nref _ uniq _ wf <"$T/term.out" || cat "$T/term.out"
 check "SIGTERM: requests were answered with values" test "${nval:-0}" -gt 0
 check "SIGTERM: later requests were refused with shutting_down" test "${nref:-0}" -gt 0
