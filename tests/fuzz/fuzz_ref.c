@@ -7,7 +7,8 @@
  * Checked properties (abort on violation): matches lie inside the input and are
  * ordered; errors carry their code; results are documents of the expected shape.
  * Build: CC=clang cmake -S . -B build-fuzz -DVALS_FUZZ=ON -DVALS_TESTS=OFF -DVALS_BENCH=OFF
- * Run:   build-fuzz/fuzz_ref -max_total_time=60 -max_len=4096 tests/fuzz/corpus_ref
+ * Run:   mkdir -p /tmp/c && build-fuzz/fuzz_ref -max_total_time=60 -max_len=4096 /tmp/c \
+ *        tests/fuzz/corpus_ref (new inputs go to the first, writable directory)
  */
 #include <stdint.h>
 #include <stdlib.h>

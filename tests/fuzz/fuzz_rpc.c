@@ -7,7 +7,7 @@
  *   - framed messages respect max_message, and "need more" never outlasts the limit;
  *   - rpc_parse of a good envelope gives consistent fields.
  * Build: CC=clang cmake -S . -B build-fuzz -DVALS_FUZZ=ON -DVALS_TESTS=OFF -DVALS_BENCH=OFF
- * Run:   build-fuzz/fuzz_rpc -max_total_time=60 tests/fuzz/corpus_rpc
+ * Run:   mkdir -p /tmp/c && build-fuzz/fuzz_rpc -max_total_time=60 /tmp/c tests/fuzz/corpus_rpc
  */
 #include <stdint.h>
 #include <stdlib.h>
