@@ -133,10 +133,8 @@ class AzureHandler(fakelib.FakeHandler):
         seg = [s for s in self.upath.split("/") if s]
         if self.command == "POST" and len(seg) == 4 and seg[1:] == ["oauth2", "v2.0", "token"]:
             return self.token_endpoint(seg[0], body)
-        prefix = ""
         if seg and seg[0] in cfg.get("vaults", {}):
             vault = seg.pop(0)
-            prefix = "/" + vault
         else:
             vault = cfg.get("default_vault")
         if self.command != "GET" or len(seg) not in (2, 3) or seg[0] != "secrets":
@@ -175,10 +173,11 @@ class AzureHandler(fakelib.FakeHandler):
         if v.get("enabled", True) is False:
             return self.kv_error(403, "Forbidden", "Operation get is not allowed on a disabled "
                                  "secret.", "SecretDisabled")
-        host = self.headers.get("Host") or "127.0.0.1"
+        # ids always name the vault by its DNS name, as Key Vault does
         return self.send_json(200, {
             "value": v["value"],
-            "id": "http://%s%s/secrets/%s/%s" % (host, prefix, name, version_id(vault, name, i)),
+            "id": "https://%s.vault.azure.net/secrets/%s/%s" % (vault, name,
+                                                                version_id(vault, name, i)),
             "attributes": {"enabled": True, "created": 1767225600, "updated": 1767225600,
                            "recoveryLevel": "Recoverable+Purgeable", "recoverableDays": 90},
             "tags": {}})
