@@ -1,7 +1,7 @@
 """fakelib.py - what the local fake cloud servers share (stdlib only, /usr/bin/python3).
 
-A fake listens on 127.0.0.1 (an ephemeral port unless --port is given), writes its port to
---port-file once it accepts connections, speaks HTTP/1.1 with keep-alive, logs every
+A fake listens on 127.0.0.1 (an ephemeral port unless --port is given; HTTPS with
+--tls-cert/--tls-key), writes its port to --port-file once it accepts connections, speaks HTTP/1.1 with keep-alive, logs every
 request (method, path, query, the headers tests care about) in memory, and answers
 GET /__fake/requests with that log as JSON and POST /__fake/reset by clearing it.  It
 never logs to stdout/stderr what a request carried (tokens, secrets).
@@ -91,6 +91,8 @@ def serve(handler, description, extra_args=None):
     ap.add_argument("--config", required=True, help="JSON file with the fake's data")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--port-file", help="write the port here once listening")
+    ap.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate chain")
+    ap.add_argument("--tls-key", help="... and this PEM private key")
     for a in extra_args or []:
         ap.add_argument(*a[0], **a[1])
     args = ap.parse_args()
@@ -102,6 +104,11 @@ def serve(handler, description, extra_args=None):
     srv.requests = []
     srv.config = config
     srv.args = args
+    if args.tls_cert:
+        import ssl
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.tls_cert, args.tls_key)
+        srv.socket = tls.wrap_socket(srv.socket, server_side=True)
     if hasattr(handler, "setup_server"):
         handler.setup_server(srv)
     port = srv.server_address[1]
