@@ -413,7 +413,7 @@ int cloud_gcp_access(const char *body, size_t len, struct dbuf *payload, struct 
     }
     crc = doc_map_getz(p, "dataCrc32c");
     if (crc != NULL && crc->type != DOC_NULL) {
-        char tmp[32], *end;
+        char tmp[32], num[32], *end;
         size_t tl = 0;
         const char *t = scalar_text(crc, tmp, sizeof(tmp), &tl);
         unsigned long long want;
@@ -421,9 +421,9 @@ int cloud_gcp_access(const char *body, size_t len, struct dbuf *payload, struct 
             rc = verr_set(e, VALS_EPARSE, "AccessSecretVersion: payload.dataCrc32c is malformed");
             goto out;
         }
-        snprintf(tmp, sizeof(tmp), "%.*s", (int)tl, t);
-        want = strtoull(tmp, &end, 10);
-        if (*end != '\0' || tmp[0] == '-') {
+        snprintf(num, sizeof(num), "%.*s", (int)tl, t);
+        want = strtoull(num, &end, 10);
+        if (*end != '\0' || num[0] < '0' || num[0] > '9') {
             rc = verr_set(e, VALS_EPARSE, "AccessSecretVersion: payload.dataCrc32c is malformed");
             goto out;
         }

@@ -3,7 +3,9 @@
 A fake listens on 127.0.0.1 (an ephemeral port unless --port is given; HTTPS with
 --tls-cert/--tls-key), writes its port to --port-file once it accepts connections, speaks HTTP/1.1 with keep-alive, logs every
 request (method, path, query, the headers tests care about) in memory, and answers
-GET /__fake/requests with that log as JSON and POST /__fake/reset by clearing it.  It
+GET /__fake/requests with that log as JSON and POST /__fake/reset by clearing it.
+POST /__fake/control {"fail_next": {"status": 503, "count": N}} makes the next N requests
+fail with that status (and Retry-After: 0), to test retries.  It
 never logs to stdout/stderr what a request carried (tokens, secrets).
 """
 import argparse
@@ -71,8 +73,23 @@ class FakeHandler(BaseHTTPRequestHandler):
                 self.server.requests.clear()
             return self.send_json(200, {})
         if self.upath == "/__fake/control":
-            return self.control(json.loads(body or b"{}"))
+            req = json.loads(body or b"{}")
+            if "fail_next" in req:  # {"status": 503, "count": 1}: the next requests fail
+                with self.server.lock:
+                    self.server.fail_next = dict(req["fail_next"])
+                if len(req) == 1:
+                    return self.send_json(200, {})
+            return self.control(req)
         self._log(body)
+        with self.server.lock:
+            fn = self.server.fail_next
+            if fn and fn.get("count", 0) > 0:
+                fn["count"] -= 1
+            else:
+                fn = None
+        if fn:
+            return self.send_json(fn["status"], {"errors": ["injected failure"]},
+                                  {"Retry-After": "0"})
         return self.route(body)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = lambda self: self._dispatch()
@@ -102,6 +119,7 @@ def serve(handler, description, extra_args=None):
     srv.daemon_threads = True
     srv.lock = threading.Lock()
     srv.requests = []
+    srv.fail_next = None
     srv.config = config
     srv.args = args
     if args.tls_cert:

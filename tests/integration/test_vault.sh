@@ -68,6 +68,17 @@ expect_error 'ref+vault://kv' "names the field"
 VAULT_TOKEN=kv-only expect_error 'ref+vault://secret/my-app#username' "HTTP 403"
 VAULT_TOKEN=bogus expect_error 'ref+vault://kv/app#user' "permission denied"
 
+# --- retries: a 503 is retried, persistent throttling is reported as such ------------------
+before=$(fake_count "$vault" GET /v1/kv/app)
+curl -s -X POST -d '{"fail_next": {"status": 503, "count": 1}}' "$vault/__fake/control" >/dev/null
+expect_value 'ref+vault://kv/app#user?x=retry' kv1-user
+[ "$(fake_count "$vault" GET /v1/kv/app)" = $((before + 2)) ] || fail "503 not retried once"
+ok
+curl -s -X POST -d '{"fail_next": {"status": 429, "count": 3}}' "$vault/__fake/control" >/dev/null
+expect_error 'ref+vault://kv/app#user?x=throttle' "HTTP 429"
+[ "$(fake_count "$vault" GET /v1/kv/app)" = $((before + 5)) ] || fail "429 not tried 3 times"
+ok
+
 # --- credential isolation -----------------------------------------------------------------
 reads() { fake_count "$vault" GET /v1/secret/data/my-app; }
 expect_value 'ref+vault://secret/my-app#username' app-user
