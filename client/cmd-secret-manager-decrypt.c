@@ -2,44 +2,12 @@
  * cmd-secret-manager-decrypt.c - "rmk secret manager decrypt": decrypt every secret file of the
  * selected scopes and environments (see rmk-manager.c).
  */
-#include <getopt.h>
-#include <stdlib.h>
-
 #include "cmd.h"
-#include "rmk-generate.h"
 #include "rmk-manager.h"
 
 static int cmd_manager_decrypt_exec(int argc, char **argv)
 {
-    static const struct option opts[] = {{"scope", required_argument, NULL, 's'},
-                                         {"environment", required_argument, NULL, 'e'},
-                                         {NULL, 0, NULL, 0}};
-    const char *scopes[RMK_MAX_SELECT], *envs[RMK_MAX_SELECT];
-    size_t ns = 0, ne = 0;
-    struct verr e = {0};
-    int ch, rc;
-
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "s:e:", opts, NULL)) != -1) {
-        if (ch == 's' && ns < RMK_MAX_SELECT)
-            scopes[ns++] = optarg;
-        else if (ch == 'e' && ne < RMK_MAX_SELECT)
-            envs[ne++] = optarg;
-        else if (ch != 's' && ch != 'e')
-            return CMD_EXIT_USAGE;
-    }
-    if (optind != argc) {
-        cmd_error(&cmd_secret_manager_decrypt_entry, "takes no positional arguments");
-        return CMD_EXIT_USAGE;
-    }
-    if (getenv("RMK_SECRET_MANAGER_SCOPE") && ns == 0)
-        scopes[ns++] = getenv("RMK_SECRET_MANAGER_SCOPE");
-    if (getenv("RMK_SECRET_MANAGER_ENVIRONMENT") && ne == 0)
-        envs[ne++] = getenv("RMK_SECRET_MANAGER_ENVIRONMENT");
-    rc = rmk_manager_crypt(1, scopes, ns, envs, ne, &e);
-    if (rc != 0)
-        cmd_error(&cmd_secret_manager_decrypt_entry, "%s", verr_text(&e));
-    return rc == 0 ? CMD_EXIT_OK : rc == VALS_EUSAGE ? CMD_EXIT_USAGE : CMD_EXIT_FAIL;
+    return rmk_manager_cmd(&cmd_secret_manager_decrypt_entry, 1, argc, argv);
 }
 
 const struct cmd_entry cmd_secret_manager_decrypt_entry = {

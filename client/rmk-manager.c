@@ -7,12 +7,14 @@
  * failure leaves that file untouched and is reported with its path.
  */
 #include <dirent.h>
+#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "lib/dbuf.h"
 #include "lib/fsutil.h"
 #include "lib/local_refs.h"
@@ -254,4 +256,37 @@ out:
     (void)done;
     (void)skipped;
     return rc;
+}
+
+int rmk_manager_cmd(const struct cmd_entry *entry, int decrypt, int argc, char **argv)
+{
+    static const struct option opts[] = {{"scope", required_argument, NULL, 's'},
+                                         {"environment", required_argument, NULL, 'e'},
+                                         {NULL, 0, NULL, 0}};
+    const char *scopes[RMK_MAX_SELECT], *envs[RMK_MAX_SELECT];
+    size_t ns = 0, ne = 0;
+    struct verr e = {0};
+    int ch, rc;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "s:e:", opts, NULL)) != -1) {
+        if (ch == 's' && ns < RMK_MAX_SELECT)
+            scopes[ns++] = optarg;
+        else if (ch == 'e' && ne < RMK_MAX_SELECT)
+            envs[ne++] = optarg;
+        else if (ch != 's' && ch != 'e')
+            return CMD_EXIT_USAGE;
+    }
+    if (optind != argc) {
+        cmd_error(entry, "takes no positional arguments");
+        return CMD_EXIT_USAGE;
+    }
+    if (getenv("RMK_SECRET_MANAGER_SCOPE") && ns == 0)
+        scopes[ns++] = getenv("RMK_SECRET_MANAGER_SCOPE");
+    if (getenv("RMK_SECRET_MANAGER_ENVIRONMENT") && ne == 0)
+        envs[ne++] = getenv("RMK_SECRET_MANAGER_ENVIRONMENT");
+    rc = rmk_manager_crypt(decrypt, scopes, ns, envs, ne, &e);
+    if (rc != 0)
+        cmd_error(entry, "%s", verr_text(&e));
+    return rc == 0 ? CMD_EXIT_OK : rc == VALS_EUSAGE ? CMD_EXIT_USAGE : CMD_EXIT_FAIL;
 }

@@ -8,6 +8,9 @@
 
 #include "lib/verr.h"
 
+struct cmd_entry;
+/* The whole command: flags -s/-e (and their environment variables), run, report. */
+int rmk_manager_cmd(const struct cmd_entry *entry, int decrypt, int argc, char **argv);
 int rmk_manager_crypt(int decrypt, const char *const *scopes, size_t nscopes,
                       const char *const *envs, size_t nenvs, struct verr *e);
 

@@ -34,6 +34,8 @@ struct vcmd {
 
 static int cmd_get(struct global *g, int argc, char **argv);
 static int cmd_eval(struct global *g, int argc, char **argv);
+static int cmd_env(struct global *g, int argc, char **argv);
+static int cmd_exec(struct global *g, int argc, char **argv);
 static int cmd_ping(struct global *g, int argc, char **argv);
 static int cmd_stats(struct global *g, int argc, char **argv);
 static int cmd_flush(struct global *g, int argc, char **argv);
@@ -44,6 +46,14 @@ static const struct vcmd commands[] = {
      "print the YAML/JSON documents with every standalone ref resolved (vals eval); key order\n"
      "and comments are kept; --inline also expands refs inside larger strings",
      cmd_eval},
+    {"env", "-f FILE|- [--export]",
+     "print KEY=VALUE lines (shell-quoted as vals does) for a map of refs; every value must\n"
+     "resolve to a string",
+     cmd_env},
+    {"exec", "-f FILE|- [-i] -- COMMAND [ARGS]",
+     "run COMMAND (no shell) with the resolved map as its environment; -i also passes this\n"
+     "process's environment (otherwise the child gets only the resolved variables)",
+     cmd_exec},
     {"ping", "", "check that valsd answers", cmd_ping},
     {"stats", "", "print the cache counters", cmd_stats},
     {"flush", "[--ref REF | --prefix PREFIX]",
@@ -246,6 +256,156 @@ static int cmd_eval(struct global *g, int argc, char **argv)
     dbuf_free(&in);
     dbuf_free(&out);
     return rc == 0 ? 0 : EXIT_FAIL;
+}
+
+/* Read a YAML/JSON map of NAME: ref-or-value and resolve it; every value a string. */
+static int resolve_env_map(struct global *g, const char *file, struct doc **out, struct verr *e)
+{
+    struct dbuf in = DBUF_INIT;
+    struct doc_stream st = {0};
+    struct vals_client *c = NULL;
+    struct batch *b = NULL;
+    int rc;
+
+    *out = NULL;
+    if ((rc = read_input(file, &in, e)) != 0 ||
+        (rc = doc_parse_yaml(in.p, in.len, strcmp(file, "-") ? file : "<stdin>", 0, &st, e)) != 0)
+        goto out;
+    if (st.len != 1 || st.docs[0]->type != DOC_MAP) {
+        rc = verr_set(e, VALS_EPARSE, "%s: expected one map of NAME: value", file);
+        goto out;
+    }
+    c = connect_or_die(g);
+    if ((b = batch_new(c)) == NULL) {
+        rc = VALS_ENOMEM;
+        goto out;
+    }
+    if ((rc = batch_eval_doc(b, st.docs[0], 0, out, e)) != 0)
+        goto out;
+    for (size_t i = 0; i < (*out)->v.map.len; i++) {
+        const struct doc_pair *p = &(*out)->v.map.items[i];
+        if (p->key->type == DOC_COMMENT)
+            continue;
+        if (p->key->type != DOC_STR || p->val->type != DOC_STR) {
+            rc = verr_set(e, VALS_ETYPE, "%s:%u: %s must resolve to a string, got a %s", file,
+                          p->key->line, p->key->type == DOC_STR ? p->key->v.s.ptr : "key",
+                          doc_type_name((enum doc_type)p->val->type));
+            break;
+        }
+    }
+out:
+    if (rc != 0) {
+        doc_free(*out);
+        *out = NULL;
+    }
+    batch_free(b);
+    vals_client_close(c);
+    doc_stream_free(&st);
+    dbuf_free(&in);
+    return rc;
+}
+
+/* vals' QuotedEnv: single-quote values with characters outside [A-Za-z0-9_@%+=:,./-]. */
+static void print_env_value(const char *v)
+{
+    int plain = 1;
+
+    for (const char *p = v; *p && plain; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                strchr("_@%+=:,./-", *p) != NULL;
+    if (plain) {
+        fputs(v, stdout);
+        return;
+    }
+    putchar('\'');
+    for (const char *p = v; *p; p++)
+        if (*p == '\'')
+            fputs("'\"'\"'", stdout);
+        else
+            putchar(*p);
+    putchar('\'');
+}
+
+static int cmd_env(struct global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
+                                         {"export", no_argument, NULL, 'x'},
+                                         {NULL, 0, NULL, 0}};
+    const char *file = NULL;
+    int export = 0, ch, rc;
+    struct doc *m = NULL;
+    struct verr e = {0};
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+        if (ch == 'f')
+            file = optarg;
+        else if (ch == 'x')
+            export = 1;
+        else
+            return EXIT_USAGE;
+    }
+    if (file == NULL || optind != argc) {
+        fprintf(stderr, "valsctl env: usage: valsctl env -f FILE|- [--export]\n");
+        return EXIT_USAGE;
+    }
+    if ((rc = resolve_env_map(g, file, &m, &e)) != 0) {
+        fprintf(stderr, "valsctl env: %s\n", verr_text(&e));
+        return EXIT_FAIL;
+    }
+    for (size_t i = 0; i < m->v.map.len; i++) {
+        const struct doc_pair *p = &m->v.map.items[i];
+        if (p->key->type == DOC_COMMENT)
+            continue;
+        printf("%s%s=", export ? "export " : "", p->key->v.s.ptr);
+        print_env_value(p->val->v.s.ptr);
+        putchar('\n');
+    }
+    doc_free(m);
+    return 0;
+}
+
+static int cmd_exec(struct global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
+                                         {"inherit", no_argument, NULL, 'i'},
+                                         {NULL, 0, NULL, 0}};
+    const char *file = NULL;
+    int inherit = 0, ch;
+    struct doc *m = NULL;
+    struct verr e = {0};
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "+f:i", opts, NULL)) != -1) {
+        if (ch == 'f')
+            file = optarg;
+        else if (ch == 'i')
+            inherit = 1;
+        else
+            return EXIT_USAGE;
+    }
+    if (file == NULL || optind >= argc) {
+        fprintf(stderr, "valsctl exec: usage: valsctl exec -f FILE|- [-i] -- COMMAND [ARGS]\n");
+        return EXIT_USAGE;
+    }
+    if (resolve_env_map(g, file, &m, &e) != 0) {
+        fprintf(stderr, "valsctl exec: %s\n", verr_text(&e));
+        return EXIT_FAIL;
+    }
+    if (!inherit)
+        clearenv();
+    for (size_t i = 0; i < m->v.map.len; i++) {
+        const struct doc_pair *p = &m->v.map.items[i];
+        if (p->key->type != DOC_COMMENT && setenv(p->key->v.s.ptr, p->val->v.s.ptr, 1) != 0) {
+            fprintf(stderr, "valsctl exec: cannot set %s\n", p->key->v.s.ptr);
+            doc_free(m);
+            return EXIT_FAIL;
+        }
+    }
+    doc_free(m);
+    execvp(argv[optind], argv + optind);
+    fprintf(stderr, "valsctl exec: cannot run %s: %s\n", argv[optind], strerror(errno));
+    return 127;
 }
 
 static int cmd_ping(struct global *g, int argc, char **argv)

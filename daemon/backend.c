@@ -108,9 +108,13 @@ int backend_init(uv_loop_t *loop)
 void backend_shutdown(void)
 {
     if (completion_ready) {
-        http_shutdown(); /* outstanding requests complete with shutting_down */
+        /* outstanding requests end with shutting_down; deliver those completions now, so
+         * the requests waiting for them are answered and their timers closed */
+        http_shutdown();
         aws_creds_clear();
         tokens_clear();
+        if (queue_head != NULL)
+            on_completions(&completion_idle);
         completion_ready = 0;
         uv_close((uv_handle_t *)&completion_idle, NULL);
     }

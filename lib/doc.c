@@ -519,6 +519,35 @@ int doc_format_float_json(double f, char *buf, size_t len)
     return format_float_mode(f, 'j', buf, len);
 }
 
+size_t *doc_map_order(const struct doc *d, int sorted, size_t *n)
+{
+    size_t *idx = malloc((d->v.map.len + 1) * sizeof(size_t));
+    size_t m = 0;
+
+    if (idx == NULL)
+        return NULL;
+    for (size_t i = 0; i < d->v.map.len; i++)
+        if (d->v.map.items[i].key->type != DOC_COMMENT)
+            idx[m++] = i;
+    /* insertion sort: stable, and maps are small */
+    for (size_t i = 1; sorted && i < m; i++) {
+        for (size_t j = i; j > 0; j--) {
+            char ta[64], tb[64];
+            size_t la, lb;
+            const char *a = doc_key_text(d->v.map.items[idx[j - 1]].key, ta, sizeof(ta), &la);
+            const char *b = doc_key_text(d->v.map.items[idx[j]].key, tb, sizeof(tb), &lb);
+            int c = memcmp(a, b, la < lb ? la : lb);
+            if (c < 0 || (c == 0 && la <= lb))
+                break;
+            size_t t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    }
+    *n = m;
+    return idx;
+}
+
 int doc_format_gov(const struct doc *d, struct dbuf *out)
 {
     char tmp[400];
@@ -556,28 +585,11 @@ int doc_format_gov(const struct doc *d, struct dbuf *out)
         return r != 0 ? r : dbuf_addc(out, ']');
     }
     case DOC_MAP: {
-        /* Go prints maps with sorted keys; sort indexes by key text. */
-        size_t n = d->v.map.len, m = 0;
-        size_t *idx = malloc((n + 1) * sizeof(size_t));
+        /* Go prints maps with sorted keys */
+        size_t m;
+        size_t *idx = doc_map_order(d, 1, &m);
         if (idx == NULL)
             return VALS_ENOMEM;
-        for (size_t i = 0; i < n; i++)
-            if (d->v.map.items[i].key->type != DOC_COMMENT)
-                idx[m++] = i;
-        for (size_t i = 1; i < m; i++) {
-            for (size_t j = i; j > 0; j--) {
-                char ta[64], tb[64];
-                size_t la, lb;
-                const char *a = doc_key_text(d->v.map.items[idx[j - 1]].key, ta, 64, &la);
-                const char *b = doc_key_text(d->v.map.items[idx[j]].key, tb, 64, &lb);
-                int c = memcmp(a, b, la < lb ? la : lb);
-                if (c < 0 || (c == 0 && la <= lb))
-                    break;
-                size_t t = idx[j];
-                idx[j] = idx[j - 1];
-                idx[j - 1] = t;
-            }
-        }
         r = dbuf_adds(out, "map[");
         for (size_t i = 0; r == 0 && i < m; i++) {
             if (i > 0)

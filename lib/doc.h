@@ -43,7 +43,7 @@ enum doc_style {
     DOC_STYLE_DOUBLE,
     DOC_STYLE_LITERAL,
     DOC_STYLE_FOLDED,
-    DOC_STYLE_FLOW, /* containers written as [..] / {..} */
+    DOC_STYLE_FLOW,   /* containers written as [..] / {..} */
     DOC_STYLE_INLINE, /* a comment that stood after a value on its line ("a: 1 # c") */
 };
 
@@ -123,6 +123,9 @@ const char *doc_type_name(enum doc_type t);
  * %v.  Writes into `tmp` when needed. */
 const char *doc_key_text(const struct doc *key, char *tmp, size_t tmplen, size_t *len);
 
+/* Indexes of a map's data (non-comment) pairs, in source order or sorted by key text
+ * (Go's order for printing maps).  malloc'ed; NULL on out-of-memory. */
+size_t *doc_map_order(const struct doc *d, int sorted, size_t *n);
 /* Format a scalar like Go's fmt %v ("true", "42", "1.5", "<nil>", strings as is; maps and
  * lists as map[k:v] / [a b]).  Appends to `out`. */
 int doc_format_gov(const struct doc *d, struct dbuf *out);
@@ -138,18 +141,18 @@ void doc_stream_free(struct doc_stream *s);
 int doc_stream_push(struct doc_stream *s, struct doc *d);
 
 /* --- YAML (libyaml) --- */
-#define DOC_YAML_COMMENTS 0x1 /* keep comments as DOC_COMMENT nodes */
+#define DOC_YAML_COMMENTS   0x1 /* keep comments as DOC_COMMENT nodes */
 #define DOC_YAML_KEEP_MERGE 0x2 /* keep "<<" as an ordinary key (go-yaml's node tree, sops) */
-#define DOC_YAML_MAX_DEPTH 256
+#define DOC_YAML_MAX_DEPTH  256
 
 /* Parse a YAML stream. Errors name `name` (a file name or "<stdin>"), line and column. */
-int doc_parse_yaml(const char *buf, size_t len, const char *name, int flags,
-                   struct doc_stream *out, struct verr *e);
+int doc_parse_yaml(const char *buf, size_t len, const char *name, int flags, struct doc_stream *out,
+                   struct verr *e);
 /* Emit one document as YAML (2-space indent, block style, key order kept) in go-yaml v3's
  * layout, comments as head / line / foot comments where sops puts them (doc_yaml_emit.c). */
 #define DOC_EMIT_NO_COMMENTS 0x1
-#define DOC_EMIT_INDENT4 0x2   /* 4 spaces per level (go-yaml v3's default, what sops writes) */
-#define DOC_EMIT_GO_FLOATS 0x4 /* integral floats as "1" like go-yaml, not "1.0" */
+#define DOC_EMIT_INDENT4     0x2 /* 4 spaces per level (go-yaml v3's default, what sops writes) */
+#define DOC_EMIT_GO_FLOATS   0x4 /* integral floats as "1" like go-yaml, not "1.0" */
 /* Scalar styles as go-yaml picks them for a freshly encoded value (what sops writes): the
  * source's quoting and tags are not kept; plain timestamps are written in RFC 3339. */
 #define DOC_EMIT_GO_STYLE 0x8
@@ -162,11 +165,10 @@ int doc_emit_yaml_stream(const struct doc_stream *s, struct dbuf *out, int flags
 /* --- JSON --- */
 #define DOC_JSON_MAX_DEPTH 256
 /* Parse one JSON value (whitespace around it allowed). */
-int doc_parse_json(const char *buf, size_t len, const char *name, struct doc **out,
-                   struct verr *e);
-#define DOC_JSON_PRETTY 0x1 /* 2-space indented, like json.MarshalIndent(v, "", "  ") */
-#define DOC_JSON_ASCII 0x2  /* escape non-ASCII as \uXXXX */
-#define DOC_JSON_NOHTML 0x4    /* do not escape <, >, & (Go escapes them by default) */
+int doc_parse_json(const char *buf, size_t len, const char *name, struct doc **out, struct verr *e);
+#define DOC_JSON_PRETTY    0x1 /* 2-space indented, like json.MarshalIndent(v, "", "  ") */
+#define DOC_JSON_ASCII     0x2 /* escape non-ASCII as \uXXXX */
+#define DOC_JSON_NOHTML    0x4 /* do not escape <, >, & (Go escapes them by default) */
 #define DOC_JSON_SORT_KEYS 0x8 /* sort map keys (Go's json.Marshal of a map) */
 /* VALS_ETYPE for NaN/Inf floats, which JSON cannot carry. */
 int doc_emit_json(const struct doc *d, struct dbuf *out, int flags);

@@ -491,37 +491,6 @@ static int emit_indent(struct dbuf *out, int flags, int level)
     return r;
 }
 
-/* Order of map entries to write: source order, or sorted by key when asked. */
-static size_t *map_order(const struct doc *d, int flags, size_t *n)
-{
-    size_t *idx = malloc((d->v.map.len + 1) * sizeof(size_t));
-    size_t m = 0;
-
-    if (idx == NULL)
-        return NULL;
-    for (size_t i = 0; i < d->v.map.len; i++)
-        if (d->v.map.items[i].key->type != DOC_COMMENT)
-            idx[m++] = i;
-    if (flags & DOC_JSON_SORT_KEYS) {
-        for (size_t i = 1; i < m; i++) {
-            for (size_t j = i; j > 0; j--) {
-                char ta[64], tb[64];
-                size_t la, lb;
-                const char *a = doc_key_text(d->v.map.items[idx[j - 1]].key, ta, 64, &la);
-                const char *b = doc_key_text(d->v.map.items[idx[j]].key, tb, 64, &lb);
-                int c = memcmp(a, b, la < lb ? la : lb);
-                if (c < 0 || (c == 0 && la <= lb))
-                    break;
-                size_t t = idx[j];
-                idx[j] = idx[j - 1];
-                idx[j - 1] = t;
-            }
-        }
-    }
-    *n = m;
-    return idx;
-}
-
 static int emit_json(const struct doc *d, struct dbuf *out, int flags, int level)
 {
     char buf[400];
@@ -563,7 +532,7 @@ static int emit_json(const struct doc *d, struct dbuf *out, int flags, int level
     }
     case DOC_MAP: {
         size_t n;
-        size_t *idx = map_order(d, flags, &n);
+        size_t *idx = doc_map_order(d, (flags & DOC_JSON_SORT_KEYS) != 0, &n);
         if (idx == NULL)
             return VALS_ENOMEM;
         r = dbuf_addc(out, '{');

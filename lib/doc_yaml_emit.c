@@ -47,6 +47,7 @@ struct ynode {
     struct dbuf head, line, foot; /* "#text\n#text" as go-yaml keeps comments */
 };
 
+/* Free a node tree. */
 static void ynode_free(struct ynode *y)
 {
     if (y == NULL)
@@ -60,6 +61,7 @@ static void ynode_free(struct ynode *y)
     free(y);
 }
 
+/* Append a child (taking it, also on failure). */
 static int ynode_add(struct ynode *y, struct ynode *kid)
 {
     if (kid == NULL)
@@ -84,6 +86,7 @@ struct clist {
     size_t n, cap;
 };
 
+/* Append a comment to a list. */
 static int clist_push(struct clist *l, const struct doc *c)
 {
     if (l->n == l->cap) {
@@ -152,6 +155,7 @@ static int add_after(struct dbuf *slot, struct clist *l)
     return r;
 }
 
+/* The go-yaml node view of a document node (NULL on out-of-memory). */
 static struct ynode *ynode_build(const struct doc *d, int comments);
 
 /* Children of a container, with the comment placement of sops' YAML store. */
@@ -256,6 +260,7 @@ static size_t u8w(const unsigned char *s, size_t i, size_t len)
     return i + w <= len ? w : 1;
 }
 
+/* Whether the bytes are valid UTF-8 (go-yaml writes other strings as !!binary). */
 static int utf8_valid(const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -303,6 +308,7 @@ static int is_break_at(const unsigned char *s, size_t i, size_t len)
             (s[i + 2] == 0xa8 || s[i + 2] == 0xa9));
 }
 
+/* go-yaml's is_printable: what may appear unescaped. */
 static int is_printable_at(const unsigned char *s, size_t i, size_t len)
 {
     unsigned char b = s[i], b1 = i + 1 < len ? s[i + 1] : 0, b2 = i + 2 < len ? s[i + 2] : 0;
@@ -313,6 +319,7 @@ static int is_printable_at(const unsigned char *s, size_t i, size_t len)
             !(b1 == 0xbf && (b2 == 0xbe || b2 == 0xbf)));
 }
 
+/* A space or a tab at s[i]. */
 static int is_blank_at(const unsigned char *s, size_t i, size_t len)
 {
     return i < len && (s[i] == ' ' || s[i] == '\t');
@@ -546,12 +553,14 @@ struct yem {
     const struct dbuf *head, *line, *foot, *tail, *key_line;
 };
 
+/* Write one ASCII character. */
 static int put(struct yem *em, char c)
 {
     em->column++;
     return dbuf_addc(em->out, c);
 }
 
+/* Write a line break. */
 static int put_break(struct yem *em)
 {
     em->column = 0;
@@ -570,6 +579,7 @@ static int write_char(struct yem *em, const char *s, size_t len, size_t *i)
     return r;
 }
 
+/* Save the current indent. */
 static int push_indent(struct yem *em)
 {
     if (em->nind == em->capind) {
@@ -584,6 +594,7 @@ static int push_indent(struct yem *em)
     return 0;
 }
 
+/* Restore the saved indent. */
 static void pop_indent(struct yem *em)
 {
     if (em->nind > 0)
@@ -606,6 +617,7 @@ static int increase_indent(struct yem *em, int flow, int seq_item)
     return 0;
 }
 
+/* Go to a new line (if needed) at the current indent; a blank line after a foot comment there. */
 static int write_indent(struct yem *em)
 {
     int indent = em->indent < 0 ? 0 : em->indent, r = 0;
@@ -621,6 +633,7 @@ static int write_indent(struct yem *em)
     return r;
 }
 
+/* Write an indicator ("-", ":", "[", ...) with go-yaml's whitespace bookkeeping. */
 static int write_indicator(struct yem *em, const char *ind, int need_ws, int is_ws,
                            int is_indention)
 {
@@ -635,6 +648,7 @@ static int write_indicator(struct yem *em, const char *ind, int need_ws, int is_
     return r;
 }
 
+/* Write "#text" lines, each at the current indent. */
 static int write_comment(struct yem *em, const struct dbuf *c)
 {
     int breaks = 0, pound = 0, r = 0;
@@ -684,6 +698,7 @@ static void take_comments(struct yem *em, const struct dbuf *head, const struct 
         em->tail = tail;
 }
 
+/* Write the pending tail comment (the previous key's foot) and head comment. */
 static int process_head(struct yem *em)
 {
     int r = 0;
@@ -704,6 +719,7 @@ static int process_head(struct yem *em)
     return r;
 }
 
+/* Write the pending line comment after the value. */
 static int process_line(struct yem *em)
 {
     int r = 0;
@@ -718,6 +734,7 @@ static int process_line(struct yem *em)
     return r;
 }
 
+/* Write the pending foot comment and remember its indent. */
 static int process_foot(struct yem *em)
 {
     int r;
@@ -732,6 +749,7 @@ static int process_foot(struct yem *em)
     return r;
 }
 
+/* A plain scalar. */
 static int write_plain(struct yem *em, const char *s, size_t len)
 {
     int r = 0;
@@ -746,6 +764,7 @@ static int write_plain(struct yem *em, const char *s, size_t len)
     return r;
 }
 
+/* A single-quoted scalar (' doubled). */
 static int write_single(struct yem *em, const char *s, size_t len)
 {
     int r = write_indicator(em, "'", 1, 0, 0);
@@ -763,6 +782,7 @@ static int write_single(struct yem *em, const char *s, size_t len)
     return r;
 }
 
+/* A double-quoted scalar with go-yaml's escapes. */
 static int write_double(struct yem *em, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -854,6 +874,7 @@ static int write_double(struct yem *em, const char *str, size_t len)
     return r;
 }
 
+/* A literal block scalar with its indentation and chomping hints. */
 static int write_literal(struct yem *em, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -1032,6 +1053,7 @@ static int simple_key_ok(const struct ynode *k, int flags)
     return ok;
 }
 
+/* A non-empty block mapping after its start event, through its end event. */
 static int emit_block_map(struct yem *em, const struct ynode *y, int seq_item)
 {
     const struct dbuf *tail = NULL;
@@ -1102,6 +1124,7 @@ static int emit_block_map(struct yem *em, const struct ynode *y, int seq_item)
     return r;
 }
 
+/* A non-empty block sequence after its start event, through its end event. */
 static int emit_block_seq(struct yem *em, const struct ynode *y, int seq_item)
 {
     int r = 0;
@@ -1180,6 +1203,7 @@ static int emit_document(struct yem *em, const struct doc *d, int first)
     return r;
 }
 
+/* All documents with one emitter state. */
 static int emit_stream(const struct doc *const *docs, size_t n, struct dbuf *out, int flags)
 {
     struct yem em;

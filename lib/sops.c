@@ -18,6 +18,7 @@ struct sops_file {
     struct sops_layout layout;
 };
 
+/* Whether s ends with suffix. */
 static int has_suffix(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -155,6 +156,8 @@ static int load_plain(const char *buf, size_t len, enum sops_format fmt, const c
         return verr_set(e, VALS_EEXISTS, "%s: file already has a sops block (already encrypted?)",
                         name);
     }
+    if (docs->len == 0 && (r = doc_stream_push(docs, doc_map())) != 0) /* an empty YAML file */
+        return r;
     return 0;
 }
 
@@ -189,6 +192,7 @@ static void detect_layout(const char *buf, size_t len, enum sops_format fmt, str
     }
 }
 
+/* Parse, recover the data key (or use `key`), decrypt and check the MAC. */
 static int open_common(const char *buf, size_t len, enum sops_format fmt, const char *name,
                        const struct sops_identities *ids, const uint8_t *key, int flags,
                        struct sops_file **out, struct verr *e)

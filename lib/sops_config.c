@@ -104,6 +104,7 @@ static void store_indent(const struct doc *root, const char *kind, int *out)
     *out = (int)i->v.i;
 }
 
+/* Fill `c` from creation rule number `idx`. */
 static int fill_rule(const struct doc *rl, const char *name, size_t idx, struct sops_create *c,
                      struct verr *e)
 {

@@ -40,7 +40,8 @@ static int add_text(struct sops_identities *out, const char *text, size_t len, c
         return VALS_ENOMEM;
     }
     out->ids = p;
-    memcpy(out->ids + out->n, ids, n * sizeof(*ids));
+    if (n > 0)
+        memcpy(out->ids + out->n, ids, n * sizeof(*ids));
     out->n += n;
     secure_zero(ids, n * sizeof(*ids));
     free(ids);
@@ -74,6 +75,7 @@ static int add_env_keys(struct sops_identities *out, const char *s, struct verr 
     return r;
 }
 
+/* Read a whole identity file (at most 16 MiB). */
 static int read_file(const char *path, struct dbuf *out, struct verr *e)
 {
     char buf[8192];

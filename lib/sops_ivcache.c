@@ -41,6 +41,7 @@ void sops_ivcache_free(struct sops_ivcache *c)
     free(c);
 }
 
+/* SHA-256(len(aad) || aad || plaintext): the cache key. */
 static int digest(const char *aad, size_t aadlen, const void *pt, size_t ptlen, uint8_t out[32])
 {
     uint8_t n[8];

@@ -44,6 +44,7 @@ static const struct doc *str_field(const struct doc *m, const char *k, const cha
     return v;
 }
 
+/* A malloc'ed copy of a string node. */
 static char *dupstr(const struct doc *d)
 {
     char *s = malloc(d->v.s.len + 1);

@@ -157,9 +157,10 @@ int sops_dotenv_load(const char *buf, size_t len, const char *name, struct doc_s
         r = doc_map_append(data, doc_str(l, (size_t)(eq - l)),
                            unescape(eq + 1, n - (size_t)(eq - l) - 1));
     }
-    if (r == 0)
-        r = doc_stream_push(docs, data);
-    data = NULL;
+    if (r == 0) {
+        r = doc_stream_push(docs, data); /* takes `data`, also on failure */
+        data = NULL;
+    }
     if (r == 0 && encrypted) {
         *meta = md;
         md = NULL;
@@ -235,6 +236,7 @@ static int flatten(const struct doc *d, const char *prefix, struct flats *out)
     return doc_format_gov(d, &out->f[out->n - 1].val);
 }
 
+/* qsort order of flattened metadata keys (bytewise). */
 static int flat_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct flat *)a)->key, ((const struct flat *)b)->key);

@@ -12,6 +12,7 @@
 
 #include "sops_int.h"
 
+/* Take the value of top-level key `key` out of a map (NULL when absent). */
 static struct doc *detach(struct doc *map, const char *key)
 {
     for (size_t i = 0; i < map->v.map.len; i++) {
@@ -68,6 +69,7 @@ int sops_json_load(const char *buf, size_t len, const char *name, struct doc_str
     return r;
 }
 
+/* A line break and the indentation of `level`. */
 static int indent(struct dbuf *out, const struct sops_layout *l, int level)
 {
     int r = dbuf_addc(out, '\n');
@@ -82,6 +84,7 @@ static int indent(struct dbuf *out, const struct sops_layout *l, int level)
     return r;
 }
 
+/* One value in json.Indent layout. */
 static int emit_value(const struct doc *d, const struct sops_layout *l, int level, struct dbuf *out,
                       struct verr *e)
 {
@@ -164,7 +167,8 @@ int sops_json_emit(const struct doc_stream *docs, const struct doc *meta,
     if (meta != NULL) {
         if ((items = calloc(root->v.map.len + 1, sizeof(*items))) == NULL)
             return VALS_ENOMEM;
-        memcpy(items, root->v.map.items, root->v.map.len * sizeof(*items));
+        if (root->v.map.len > 0)
+            memcpy(items, root->v.map.items, root->v.map.len * sizeof(*items));
         items[root->v.map.len].key = doc_strz("sops");
         if (items[root->v.map.len].key == NULL) {
             free(items);

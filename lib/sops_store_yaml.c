@@ -96,7 +96,8 @@ int sops_yaml_emit(const struct doc_stream *docs, const struct doc *meta,
             r = VALS_ENOMEM;
             goto out;
         }
-        memcpy(v->v.map.items, d->v.map.items, d->v.map.len * sizeof(struct doc_pair));
+        if (d->v.map.len > 0)
+            memcpy(v->v.map.items, d->v.map.items, d->v.map.len * sizeof(struct doc_pair));
         v->v.map.cap = d->v.map.len + 1;
         if (meta != NULL) {
             v->v.map.items[v->v.map.len].key = sops_key;

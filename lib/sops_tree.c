@@ -60,6 +60,7 @@ static const char *where(struct walker *k, char *buf, size_t len)
     return buf;
 }
 
+/* Whether a key ends with a non-empty suffix. */
 static int ends_with(const struct doc *key, const char *suffix)
 {
     size_t n = strlen(suffix);
@@ -67,6 +68,7 @@ static int ends_with(const struct doc *key, const char *suffix)
     return n > 0 && key->v.s.len >= n && memcmp(key->v.s.ptr + key->v.s.len - n, suffix, n) == 0;
 }
 
+/* Unanchored search of the rule's regex in s. */
 static int re_match(const struct sops_meta *m, const char *s, size_t len)
 {
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(m->re, NULL);
@@ -130,6 +132,7 @@ static int should_encrypt(struct walker *k, int is_comment)
     return enc;
 }
 
+/* A new (empty) comment level for a container being entered. */
 static int level_push(struct walker *k)
 {
     if (k->nlevels == k->caplevels) {
@@ -144,6 +147,7 @@ static int level_push(struct walker *k)
     return 0;
 }
 
+/* Forget the comments of a level (after a value). */
 static void level_reset(struct clevel *l)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -151,6 +155,7 @@ static void level_reset(struct clevel *l)
     l->n = 0;
 }
 
+/* Leave a container's comment level. */
 static void level_pop(struct walker *k)
 {
     struct clevel *l = &k->levels[--k->nlevels];
@@ -184,6 +189,7 @@ static int level_add(struct walker *k, const struct doc *c)
     return 0;
 }
 
+/* Enter a key: append "key:" to the AAD. */
 static int path_push(struct walker *k, const struct doc *key)
 {
     if (k->depth == k->cap) {
@@ -206,6 +212,7 @@ static int path_push(struct walker *k, const struct doc *key)
     return 0;
 }
 
+/* Leave the last key. */
 static void path_pop(struct walker *k)
 {
     k->aad.len = k->marks[--k->depth];
@@ -250,6 +257,7 @@ static void node_replace(struct doc *dst, struct doc *src)
     free(src);
 }
 
+/* Hash and (when selected) encrypt one value or comment in place. */
 static int leaf_encrypt(struct walker *k, struct doc *d, int is_comment)
 {
     char wbuf[300];
@@ -281,6 +289,7 @@ static int leaf_encrypt(struct walker *k, struct doc *d, int is_comment)
     return r;
 }
 
+/* Decrypt (when selected) and hash one value or comment in place. */
 static int leaf_decrypt(struct walker *k, struct doc *d, int is_comment)
 {
     char wbuf[300];
@@ -331,13 +340,16 @@ static int leaf_decrypt(struct walker *k, struct doc *d, int is_comment)
     return r;
 }
 
+/* One leaf in the current direction. */
 static int leaf(struct walker *k, struct doc *d, int is_comment)
 {
     return k->encrypt ? leaf_encrypt(k, d, is_comment) : leaf_decrypt(k, d, is_comment);
 }
 
+/* Any node. */
 static int walk_value(struct walker *k, struct doc *d);
 
+/* A map: comments, then each key's value with the key on the path. */
 static int walk_map(struct walker *k, struct doc *map)
 {
     char wbuf[300];
@@ -373,6 +385,7 @@ static int walk_map(struct walker *k, struct doc *map)
     return r;
 }
 
+/* A list: items share the list's path. */
 static int walk_list(struct walker *k, struct doc *list)
 {
     int r = level_push(k);
@@ -403,6 +416,7 @@ static int walk_value(struct walker *k, struct doc *d)
     return leaf(k, d, 0);
 }
 
+/* Walk every document; the MAC of the plaintext values into mac. */
 static int walk(struct doc_stream *docs, const struct sops_walk *w, int encrypt, char mac[129],
                 struct verr *e)
 {

@@ -18,6 +18,7 @@
 #include "doc.h"
 #include "doc_yaml.h"
 
+/* An ASCII digit. */
 static int is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -149,6 +150,7 @@ static int take_num(const char *s, size_t len, size_t *i, int mind, int maxd)
     return n >= mind ? v : -1;
 }
 
+/* Days in a month of a (proleptic Gregorian) year. */
 static int days_in(int year, int mon)
 {
     static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

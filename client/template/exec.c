@@ -509,8 +509,8 @@ static int eval_arg(struct state *s, const struct tval *dot, enum argkind kind,
 }
 
 /* Call a function added with tmpl_add_funcs. */
-static int call_user(struct state *s, const struct tmpl_func *f, const char *name,
-                     struct tval *argv, size_t argc, struct tval *out)
+static int call_user(struct state *s, const struct tmpl_func *f, const struct node *node,
+                     const char *name, struct tval *argv, size_t argc, struct tval *out)
 {
     const struct doc **docs = calloc(argc + 1, sizeof(*docs));
     struct doc **tmps = calloc(argc + 1, sizeof(*tmps));
@@ -538,6 +538,7 @@ static int call_user(struct state *s, const struct tmpl_func *f, const char *nam
     s->sh->set->active_depth = saved;
     if (r != 0) {
         doc_free(res);
+        s->node = node;
         call.err[sizeof(call.err) - 1] = '\0';
         r = errorf(s, r < 0 ? r : VALS_EBACKEND, "error calling %s: %s", name,
                    call.err[0] != '\0' ? call.err : vals_strerror(r));
@@ -657,9 +658,7 @@ static int eval_call(struct state *s, const struct tval *dot, const struct built
         if (b != NULL) {
             r = call_builtin(s, b, node, name, argv, num_in, out);
         } else {
-            r = call_user(s, uf, name, argv, num_in, out);
-            if (r != 0)
-                s->node = node;
+            r = call_user(s, uf, node, name, argv, num_in, out);
         }
     }
     for (size_t k = 0; k < num_in; k++)

@@ -390,6 +390,7 @@ static const struct roundtrip_case roundtrips[] = {
      NULL, NULL, NULL, "\"x\""},
     {"d.env", "# comment\nKEY=value\nMULTI=line1\\nline2\n", NULL, NULL, NULL, "value"},
     {"f.bin", "raw\x01\x02 bytes\n", NULL, NULL, NULL, "raw"},
+    {"empty.yaml", "{}\n", NULL, NULL, NULL, NULL},
 };
 
 static void test_roundtrips(void **state)
