@@ -30,6 +30,8 @@
 #include "../cloud_resp.h"
 #include "../creds/tokens.h"
 #include "../creds/vault.h"
+#include <openssl/rand.h>
+
 #include "lib/b64.h"
 #include "lib/local_refs.h"
 
@@ -551,12 +553,63 @@ static int vault_fetch(struct backend_fetch *f)
     return 0;
 }
 
+/*
+ * The locator: vals' default, plus - when token_env / password_env name a variable
+ * outside the VAULT_ prefix that partitions the cache - a salted digest of that
+ * variable, so two clients with different tokens there never share a cache entry.  The
+ * salt is random per process, so the digest in log lines reveals nothing about the token.
+ */
+static int vault_locate(const struct ref *r, const struct ctx *ctx, char **locator, struct verr *e)
+{
+    static unsigned char salt[16];
+    static int salted;
+    const char *names[2] = {cloud_option(r, ctx, "token_env"),
+                            cloud_option(r, ctx, "password_env")};
+    const char *parts[5];
+    unsigned char key[32];
+    char hex[2 * sizeof(salt) + 1];
+    struct dbuf b = DBUF_INIT;
+    size_t n = 0;
+    int rc;
+
+    if (names[1] == NULL || names[1][0] == '\0')
+        names[1] = cloud_env(ctx, "VAULT_PASSWORD_ENV");
+    if ((rc = backend_default_locator(r, locator)) != 0)
+        return verr_set(e, rc, "out of memory");
+    if ((names[0] == NULL || names[0][0] == '\0') && (names[1] == NULL || names[1][0] == '\0'))
+        return 0;
+    if (!salted) {
+        if (RAND_bytes(salt, sizeof(salt)) != 1)
+            return verr_set(e, VALS_EINTERNAL, "no randomness for the cache key");
+        salted = 1;
+    }
+    for (size_t i = 0; i < sizeof(salt); i++)
+        snprintf(hex + 2 * i, 3, "%02x", salt[i]);
+    parts[n++] = hex;
+    for (int i = 0; i < 2; i++) {
+        if (names[i] == NULL || names[i][0] == '\0')
+            continue;
+        parts[n++] = names[i];
+        parts[n++] = cloud_env(ctx, names[i]);
+    }
+    cloud_key(key, parts, n);
+    rc = dbuf_printf(&b, "%s#cred=", *locator);
+    for (int i = 0; rc == 0 && i < 8; i++)
+        rc = dbuf_printf(&b, "%02x", key[i]);
+    free(*locator);
+    *locator = NULL;
+    if (rc == 0 && (*locator = dbuf_take(&b, NULL)) == NULL)
+        rc = VALS_ENOMEM;
+    dbuf_free(&b);
+    return rc != 0 ? verr_set(e, rc, "out of memory") : 0;
+}
+
 const struct backend backend_vault = {
     .scheme = "vault",
     .flags = 0,
     .env_prefixes = vault_env_prefixes,
     .default_ttl_s = 0,
-    .locate = NULL,
+    .locate = vault_locate,
     .fetch = vault_fetch,
     .fresh = NULL,
 };

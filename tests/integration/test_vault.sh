@@ -96,6 +96,9 @@ ok
 # --- token sources ---------------------------------------------------------------------
 unset VAULT_TOKEN
 MY_VAULT_TOKEN=root-token expect_value 'ref+vault://secret/my-app?token_env=MY_VAULT_TOKEN#password' app-pass
+# token_env names a variable outside VAULT_*: another value there is another cache entry
+MY_VAULT_TOKEN=kv-only expect_error 'ref+vault://secret/my-app?token_env=MY_VAULT_TOKEN#password' "HTTP 403"
+MY_VAULT_TOKEN=root-token expect_value 'ref+vault://secret/my-app?token_env=MY_VAULT_TOKEN#password' app-pass
 printf 'root-token\n' > "$HOME/.vault-token"
 expect_value 'ref+vault://secret/my-app#password' app-pass
 rm "$HOME/.vault-token"
