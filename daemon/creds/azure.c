@@ -152,7 +152,7 @@ static int form(struct dbuf *b, const char *name, const char *value)
 {
     int rc = dbuf_printf(b, "%s%s=", b->len > 0 ? "&" : "", name);
 
-    if (rc == 0)
+    if (rc == 0 && value != NULL)
         rc = cloud_escape(b, value, strlen(value), 0);
     return rc;
 }

@@ -59,7 +59,7 @@ int gcp_creds_parse(const char *json, size_t len, const char *name, struct gcp_c
         rc = verr_set(e, VALS_EPARSE, "%s is not a JSON credentials file", name);
         goto out;
     }
-    if ((rc = member(d, "type", &type)) != 0 || type == NULL) {
+    if (member(d, "type", &type) != 0 || type == NULL) {
         rc = verr_set(e, VALS_EPARSE, "%s has no \"type\"", name);
         goto out;
     }
@@ -353,7 +353,7 @@ static int form(struct dbuf *b, const char *name, const char *value)
 {
     int rc = dbuf_printf(b, "%s%s=", b->len > 0 ? "&" : "", name);
 
-    if (rc == 0)
+    if (rc == 0 && value != NULL)
         rc = cloud_escape(b, value, strlen(value), 0);
     return rc;
 }
