@@ -57,12 +57,15 @@ printf '{"a": ' >"$work/broken.json"
 check broken-json 1 "" "broken.json" -- template render "$work/hello.tmpl" --data "$work/broken.json"
 printf 'a: [1\n' >"$work/broken.yaml"
 check broken-yaml 1 "" "broken.yaml" -- template render "$work/hello.tmpl" --data "$work/broken.yaml"
-# RMK's secret generation rules use Sprig; without the Sprig library they do not parse.
-printf 'password: {{ randAlphaNum 16 }}\n' >"$work/spec.tmpl"
-if "$RMK" template render "$work/spec.tmpl" >/dev/null 2>&1; then
-  echo "note: randAlphaNum is registered (Sprig present)"
-else
-  check no-sprig 1 "" 'template: spec.tmpl:1: function "randAlphaNum" not defined' -- template render "$work/spec.tmpl"
-fi
+# RMK's secret generation rules use Sprig (randAlphaNum); Sprig's set changes a dict in
+# place while values read before keep theirs, as in Go.
+cat >"$work/spec.tmpl" <<'T'
+{{- $pw := randAlphaNum 16 -}}
+{{ len $pw }} {{ regexMatch "^[A-Za-z0-9]{16}$" $pw }}
+{{- $d := dict "a" 1 }}{{ $old := $d.a }}{{ $_ := set $d "a" 2 }} {{ $old }}{{ $d.a }} {{ printf "%T" (add 1 2) }}
+T
+check sprig 0 "16 true 12 int64" "" -- template render "$work/spec.tmpl"
+printf '{{ toYaml . }}' >"$work/helm.tmpl"
+check helm-only 1 "" 'template: helm.tmpl:1: function "toYaml" not defined' -- template render "$work/helm.tmpl"
 echo "$checks checks, $fails failures"
 [ $fails -eq 0 ] && echo PASS || exit 1

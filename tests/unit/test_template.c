@@ -383,6 +383,116 @@ static void test_funcs_bad_names(void **state)
     tmpl_free(t);
 }
 
+/* set MAP KEY VALUE and unset MAP KEY: change the map in place, freeing what they
+ * replace, as Sprig's do (see tmpl_fn in tmpl.h). */
+static int fn_set(struct tmpl_call *call, struct doc *const *argv, int argc, struct doc **out)
+{
+    (void)argc;
+    if (argv[0]->type != DOC_MAP || argv[1]->type != DOC_STR)
+        return tmpl_call_fail(call, "set wants a map and a key");
+    if (doc_map_set(argv[0], argv[1]->v.s.ptr, doc_copy(argv[2])) != 0)
+        return VALS_ENOMEM;
+    *out = doc_copy(argv[0]);
+    return 0;
+}
+
+static int fn_unset(struct tmpl_call *call, struct doc *const *argv, int argc, struct doc **out)
+{
+    (void)argc;
+    if (argv[0]->type != DOC_MAP || argv[1]->type != DOC_STR)
+        return tmpl_call_fail(call, "unset wants a map and a key");
+    doc_map_del(argv[0], argv[1]->v.s.ptr);
+    *out = doc_copy(argv[0]);
+    return 0;
+}
+
+static void test_mutators(void **state)
+{
+    static const struct tmpl_func funcs[] = {{"set", fn_set, 3, 3}, {"unset", fn_unset, 2, 2}};
+    static const struct tmpl_func list_fn[] = {{"list", fn_list, 0, TMPL_VARIADIC}};
+    static const struct exec_case cases[] = {
+        /* the change is seen through every reference; values read before stay valid */
+        {"{{$d := .m}}{{$old := $d.a}}{{$_ := set $d \"a\" 5}}{{$old}} {{$d.a}} {{.m.a}}", NULL,
+         "1 5 5"},
+        /* removing the pairs of a map while ranging over it */
+        {"{{range $k, $v := .m}}{{$_ := unset $.m $k}}{{$k}}{{$v}} {{end}}{{len .m}}", NULL,
+         "a1 b2 0"},
+        /* a nested map changed through a variable */
+        {"{{$x := .m}}{{$_ := set $x \"c\" .list}}{{$_ := unset $x \"c\"}}{{len .m}}", NULL, "2"},
+        /* the result of a function can be changed too */
+        {"{{$l := list 1}}{{$_ := set .m \"l\" $l}}{{index .m.l 0}}", NULL, "1"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct tmpl *t = tmpl_new("t");
+        const char *got;
+        assert_int_equal(tmpl_add_funcs(t, list_fn, 1), 0);
+        assert_int_equal(tmpl_add_funcs(t, funcs, 2), 0);
+        got = run(t, cases[i].text, exec_data);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("mutators %s:\n got  %s\n want %s", cases[i].text, got, cases[i].want);
+        tmpl_free(t);
+    }
+}
+
+/* tpl TEXT DATA: parse TEXT into the running set as template "tpl" and execute it (Helm's
+ * tpl), so definitions are added while the set is executing. */
+static int fn_tpl(struct tmpl_call *call, struct doc *const *argv, int argc, struct doc **out)
+{
+    struct tmpl *t = tmpl_call_template(call);
+    struct dbuf b = DBUF_INIT, text = DBUF_INIT;
+    struct verr e;
+    char name[32];
+    static int n;
+
+    (void)argc;
+    snprintf(name, sizeof(name), "tpl%d", n++);
+    dbuf_printf(&text, "{{define \"%s\"}}%s{{end}}{{define \"pad%d\"}}{{end}}", name,
+                argv[0]->v.s.ptr, n);
+    if (tmpl_parse(t, text.p, text.len, &e) != 0 || tmpl_execute(t, name, argv[1], &b, &e) != 0) {
+        dbuf_free(&text);
+        dbuf_free(&b);
+        return tmpl_call_fail(call, "%s", e.msg);
+    }
+    *out = doc_str(b.p != NULL ? b.p : "", b.len);
+    dbuf_free(&text);
+    dbuf_free(&b);
+    return 0;
+}
+
+/* Executions started by functions share the step budget and the depth of the outer one;
+ * templates added while executing do not disturb it. */
+static void test_nested_executions(void **state)
+{
+    static const struct tmpl_func funcs[] = {{"include", fn_include, 2, 2}, {"tpl", fn_tpl, 2, 2}};
+    struct tmpl_limits l;
+    struct tmpl *t;
+    const char *got;
+
+    (void)state;
+    t = tmpl_new("t");
+    tmpl_add_funcs(t, funcs, 2);
+    tmpl_get_limits(t, &l);
+    l.max_steps = 2000;
+    tmpl_set_limits(t, &l);
+    got = run(t, "{{define \"a\"}}{{include \"a\" .}}{{include \"a\" .}}{{end}}{{include \"a\" .}}",
+              "{}");
+    /* the doubling recursion ends quickly: the budget is shared (the nested messages
+       are cut at the size of a verr, so only the outer part can be checked) */
+    assert_non_null(strstr(got, "executing \"a\" at <include \"a\" .>: error calling include"));
+    tmpl_free(t);
+
+    t = tmpl_new("t");
+    tmpl_add_funcs(t, funcs, 2);
+    got = run(t,
+              "{{range .list}}{{tpl \"<{{.}}>\" .}}{{end}} {{tpl \"{{len .}}\" .list}} "
+              "{{.name}}",
+              exec_data);
+    assert_string_equal(got, "<1><two><3.5><<no value>> 4 World");
+    tmpl_free(t);
+}
+
 /* --- the set API --- */
 
 static void test_api(void **state)
@@ -533,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_lexer),        cmocka_unit_test(test_lexer_lines),
         cmocka_unit_test(test_parse_errors), cmocka_unit_test(test_exec),
         cmocka_unit_test(test_funcs_abi),    cmocka_unit_test(test_funcs_bad_names),
+        cmocka_unit_test(test_mutators),     cmocka_unit_test(test_nested_executions),
         cmocka_unit_test(test_api),          cmocka_unit_test(test_missingkey),
         cmocka_unit_test(test_delims),       cmocka_unit_test(test_limits),
         cmocka_unit_test(test_output_limit),
