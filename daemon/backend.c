@@ -9,16 +9,20 @@
 
 #include "backend.h"
 #include "creds/aws.h"
+#include "creds/tokens.h"
 #include "http.h"
 #include "lib/dbuf.h"
 
 static const struct backend *const backends[] = {
-    &backend_echo,       /* */
-    &backend_envsubst,   /* */
-    &backend_file,       /* */
-    &backend_sops,       /* */
-    &backend_awssecrets, /* */
-    &backend_awsssm,     /* */
+    &backend_echo,          /* */
+    &backend_envsubst,      /* */
+    &backend_file,          /* */
+    &backend_sops,          /* */
+    &backend_awssecrets,    /* */
+    &backend_awsssm,        /* */
+    &backend_vault,         /* */
+    &backend_gcpsecrets,    /* */
+    &backend_azurekeyvault, /* */
     NULL,
 };
 
@@ -108,6 +112,7 @@ void backend_shutdown(void)
          * the requests waiting for them are answered and their timers closed */
         http_shutdown();
         aws_creds_clear();
+        tokens_clear();
         if (queue_head != NULL)
             on_completions(&completion_idle);
         completion_ready = 0;
