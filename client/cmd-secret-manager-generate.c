@@ -240,7 +240,8 @@ int rmk_generate(const struct rmk_generate_opts *o, struct verr *e)
             continue;
         }
         if (r->pass2) {
-            snprintf(name, sizeof(name), "%s#%s", r->spec, r->name);
+            /* the prefix below names the spec file; the template is named after the rule */
+            snprintf(name, sizeof(name), "%s", r->name);
             rc = render(name, r->text, strlen(r->text), TMPL_MISSINGKEY_ERROR, &fctx, &r->out, e);
             if (rc != 0) {
                 verr_prefix(e, "%s: rule %s (template at line %u)", r->spec, r->name, r->line);

@@ -57,6 +57,7 @@ static int read_file(const char *path, struct dbuf *b, struct verr *e)
     return r;
 }
 
+/* Does s end with suffix? */
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -90,6 +91,7 @@ out:
     return r;
 }
 
+/* The last component of a path. */
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -97,6 +99,7 @@ static const char *base_name(const char *path)
     return s != NULL ? s + 1 : path;
 }
 
+/* rmk template render FILE [--data FILE] [--missingkey MODE] */
 static int cmd_template_render_exec(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -187,7 +190,7 @@ const struct cmd_entry cmd_template_render_entry = {
     .name = "template render",
     .alias = NULL,
     .usage = "FILE [--data FILE] [--missingkey MODE]",
-    .help = "Render a Go template (text/template and the rmk function libraries) to stdout.",
+    .help = "Render a Go template (text/template with Sprig) to stdout.",
     .details = "Flags:\n"
                "  -d, --data FILE        data for \".\": YAML, or JSON when FILE ends in .json\n"
                "      --missingkey MODE  default, zero or error (Go's missingkey option)\n"

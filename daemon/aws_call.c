@@ -82,6 +82,7 @@ out:
     return rc;
 }
 
+/* Free a call (its body copy is zeroed). */
 static void call_free(struct aws_call *c)
 {
     free(c->target);
@@ -89,6 +90,7 @@ static void call_free(struct aws_call *c)
     free(c);
 }
 
+/* Close callback of the backoff timer: free the call. */
 static void on_timer_closed(uv_handle_t *h)
 {
     call_free(h->data);
@@ -106,6 +108,7 @@ static void call_finish(struct aws_call *c, int err, const char *msg, const char
 
 static void on_http(struct http_response *res, void *data);
 
+/* Send the next attempt, signed with the current credentials. */
 static int call_send(struct aws_call *c)
 {
     c->attempts++;
@@ -126,6 +129,7 @@ static void call_send_or_finish(struct aws_call *c)
     }
 }
 
+/* Credentials are ready (or failed): send, or finish with the error. */
 static void on_creds(void *data, int err, const char *msg)
 {
     struct aws_call *c = data;
@@ -136,6 +140,7 @@ static void on_creds(void *data, int err, const char *msg)
         call_send_or_finish(c);
 }
 
+/* The backoff delay is over: try again. */
 static void on_backoff(uv_timer_t *t)
 {
     call_send_or_finish(t->data);
@@ -156,6 +161,7 @@ static int call_retry_later(struct aws_call *c)
     return uv_timer_start(&c->timer, on_backoff, delay, 0) == 0 ? 0 : -1;
 }
 
+/* An answer (or a transport failure): finish, renew credentials, or retry. */
 static void on_http(struct http_response *res, void *data)
 {
     struct aws_call *c = data;

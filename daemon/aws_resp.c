@@ -156,6 +156,7 @@ void aws_error_parse(long status, const char *body, size_t len, const char *errt
     doc_free(j);
 }
 
+/* Whether code is one of the NULL-terminated list. */
 static int code_in(const char *code, const char *const *list)
 {
     for (size_t i = 0; list[i] != NULL; i++)

@@ -9,16 +9,20 @@
 
 #include "backend.h"
 #include "creds/aws.h"
+#include "creds/tokens.h"
 #include "http.h"
 #include "lib/dbuf.h"
 
 static const struct backend *const backends[] = {
-    &backend_echo,       /* */
-    &backend_envsubst,   /* */
-    &backend_file,       /* */
-    &backend_sops,       /* */
-    &backend_awssecrets, /* */
-    &backend_awsssm,     /* */
+    &backend_echo,          /* */
+    &backend_envsubst,      /* */
+    &backend_file,          /* */
+    &backend_sops,          /* */
+    &backend_awssecrets,    /* */
+    &backend_awsssm,        /* */
+    &backend_vault,         /* */
+    &backend_gcpsecrets,    /* */
+    &backend_azurekeyvault, /* */
     NULL,
 };
 
@@ -125,8 +129,13 @@ int backend_init(uv_loop_t *loop)
 void backend_shutdown(void)
 {
     if (completion_ready) {
-        http_shutdown(); /* outstanding requests complete with shutting_down */
+        /* outstanding requests end with shutting_down; deliver those completions now, so
+         * the requests waiting for them are answered and their timers closed */
+        http_shutdown();
         aws_creds_clear();
+        tokens_clear();
+        if (queue_head != NULL)
+            on_completions(&completion_idle);
         completion_ready = 0;
         uv_close((uv_handle_t *)&completion_idle, NULL);
     }

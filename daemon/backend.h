@@ -83,5 +83,8 @@ extern const struct backend backend_file;
 extern const struct backend backend_sops;
 extern const struct backend backend_awssecrets;
 extern const struct backend backend_awsssm;
+extern const struct backend backend_vault;
+extern const struct backend backend_gcpsecrets;
+extern const struct backend backend_azurekeyvault;
 
 #endif

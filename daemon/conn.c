@@ -124,8 +124,8 @@ void conn_flush(struct conn *c)
     if (uv_write(&c->wreq, (uv_stream_t *)&c->pipe, &b, 1, on_write) != 0) {
         c->writing = 0;
         dbuf_reset(&c->wbuf);
+        conn_close(c); /* before dropping the write's reference (the handle keeps its own) */
         conn_unref(c);
-        conn_close(c);
     }
 }
 
@@ -166,6 +166,7 @@ static void protocol_error(struct conn *c, const char *msgstart, size_t avail, i
     uint32_t msgid;
 
     log_info("conn %u: protocol error: %s", c->id, why);
+    uv_read_stop((uv_stream_t *)&c->pipe); /* nothing more is read, let alone buffered */
     if (rpc_peek_msgid(msgstart, avail, &msgid)) {
         conn_reply_error(c, msgid, code, why);
     } else {
@@ -230,10 +231,13 @@ static void process(struct conn *c)
         c->in_off = 0;
     }
     if (!c->closing) {
-        if (c->inflight >= valsd.cfg.max_inflight && !c->paused) {
+        if (c->inflight >= valsd.cfg.max_inflight && !c->paused && !c->eof) {
             uv_read_stop((uv_stream_t *)&c->pipe);
             c->paused = 1;
         }
+        /* the peer has nothing more to say: close once every reply is written */
+        if (c->eof && c->inflight == 0)
+            c->fatal = 1;
     }
     conn_flush(c);
 }
@@ -263,9 +267,15 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         conn_flush(c);
         return;
     }
+    if (nread == UV_EOF) {
+        /* a half-close: the requests already received are still answered */
+        c->eof = 1;
+        uv_read_stop(s);
+        process(c);
+        return;
+    }
     if (nread < 0) {
-        if (nread != UV_EOF)
-            log_debug("conn %u: read error: %s", c->id, uv_strerror((int)nread));
+        log_debug("conn %u: read error: %s", c->id, uv_strerror((int)nread));
         conn_close(c);
         return;
     }
@@ -283,7 +293,8 @@ void conn_request_done(struct conn *c)
     if (!c->closing) {
         if (c->paused && c->inflight < valsd.cfg.max_inflight) {
             c->paused = 0;
-            uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
+            if (!c->eof)
+                uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
         }
         process(c);
     }

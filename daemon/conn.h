@@ -24,6 +24,7 @@ struct conn {
     int closing; /* uv_close called or pending */
     int closed;  /* close callback ran */
     int fatal;   /* a protocol error: close once the error reply is written */
+    int eof;     /* the peer sent everything (half-close): close once all is answered */
     uint32_t id;
     uid_t uid;
     pid_t pid;

@@ -57,11 +57,13 @@ static void check_done(void);
 
 /* --- sockets ------------------------------------------------------------------------ */
 
+/* Close callback of a poll handle: now it may be freed. */
 static void on_sock_closed(uv_handle_t *h)
 {
     free(h->data);
 }
 
+/* Stop watching a socket and close its poll handle (freed when closed). */
 static void sock_close(struct http_sock *s)
 {
     if (s->prev != NULL)
@@ -74,6 +76,7 @@ static void sock_close(struct http_sock *s)
     uv_close((uv_handle_t *)&s->poll, on_sock_closed);
 }
 
+/* A watched socket is ready (or failed): tell curl, then collect results. */
 static void on_poll(uv_poll_t *h, int status, int events)
 {
     struct http_sock *s = h->data;
@@ -130,6 +133,7 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
 
 /* --- timer -------------------------------------------------------------------------- */
 
+/* curl's timer expired: let it handle timeouts, then collect results. */
 static void on_timeout(uv_timer_t *t)
 {
     int running = 0;
@@ -153,6 +157,7 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
 
 /* --- requests ----------------------------------------------------------------------- */
 
+/* Take a request off the list of outstanding ones. */
 static void req_unlink(struct http_req *r)
 {
     if (r->prev != NULL)
@@ -193,6 +198,7 @@ static void req_finish(struct http_req *r)
     req_free(r);
 }
 
+/* Record a transport error and its message in the response. */
 static void set_error(struct http_req *r, int err, const char *fmt, const char *detail)
 {
     r->res.err = err;

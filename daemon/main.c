@@ -56,6 +56,11 @@ static void finish_shutdown(void)
     close_if_open((uv_handle_t *)&sig_term);
     close_if_open((uv_handle_t *)&sig_int);
     close_if_open((uv_handle_t *)&sig_hup);
+    /* closing the handles restored the default actions: a repeated SIGTERM during the
+     * last moments would kill valsd (exit 143, socket left behind) instead of exit 0 */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
     close_if_open((uv_handle_t *)&valsd.idle_timer);
     close_if_open((uv_handle_t *)&valsd.grace_timer);
     backend_shutdown();

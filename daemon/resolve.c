@@ -367,6 +367,10 @@ static void item_start(struct job *j, struct item *it)
     int rc;
 
     if ((rc = ref_parse(it->body, it->len, &r, &ve)) != 0) {
+        if (ve.msg[0] == '\0') { /* never an error that does not name the ref */
+            item_fail(it, rc, "ref+%s: %s", vals_strerror(rc));
+            return;
+        }
         it->state = ITEM_DONE;
         it->err = rc;
         it->msg = strdup(ve.msg);
@@ -395,9 +399,13 @@ static void item_start(struct job *j, struct item *it)
          : (b->flags & BACKEND_NOCACHE) ? backend_default_locator(&r, &locator)
                                         : 0;
     if (rc != 0) {
+        if (ve.msg[0] == '\0') {
+            item_fail(it, rc, "ref+%s: %s", vals_strerror(rc));
+            goto out;
+        }
         it->state = ITEM_DONE;
         it->err = rc;
-        it->msg = strdup(ve.msg[0] ? ve.msg : vals_strerror(rc));
+        it->msg = strdup(ve.msg);
         goto out;
     }
     if (b->flags & BACKEND_NOCACHE) {

@@ -100,25 +100,31 @@ static int activation_fd(struct verr *e)
     const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
     int type = 0, accepting = 0;
     socklen_t len = sizeof(int);
-    struct sockaddr_un sa;
+    struct sockaddr_un sa = {0};
     socklen_t salen = sizeof(sa);
+    char nfds[16];
 
     if (pid == NULL || fds == NULL)
         return -1;
     if (strtol(pid, NULL, 10) != (long)getpid())
         return -1;
+    snprintf(nfds, sizeof(nfds), "%s", fds); /* fds is not ours once unset */
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_FDNAMES");
-    if (strcmp(fds, "1") != 0)
+    if (strcmp(nfds, "1") != 0)
         return verr_set(e, VALS_EUSAGE, "socket activation passed %s sockets; valsd takes one",
-                        fds);
+                        nfds);
     if (getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM ||
         getsockopt(3, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting ||
         getsockname(3, (struct sockaddr *)&sa, &salen) != 0 || sa.sun_family != AF_UNIX)
         return verr_set(e, VALS_EUSAGE,
                         "socket activation: fd 3 is not a listening AF_UNIX stream socket");
     fcntl(3, F_SETFD, FD_CLOEXEC);
+    /* log and report the address really served, not the default path */
+    if (salen > offsetof(struct sockaddr_un, sun_path) && sa.sun_path[0] != '\0')
+        snprintf(valsd.socket_path, sizeof(valsd.socket_path), "%.*s",
+                 (int)(salen - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
     return 3;
 }
 
@@ -138,9 +144,13 @@ int server_listen(const char *path, struct verr *e)
         log_info("listening on the socket passed by systemd");
         valsd.owns_socket_path = 0;
     } else {
+        struct stat st;
         if ((rc = server_private_dir(path, e)) != 0)
             return rc;
-        if (access(path, F_OK) == 0) {
+        if (lstat(path, &st) == 0) {
+            if (!S_ISSOCK(st.st_mode))
+                return verr_set(e, VALS_EEXISTS, "%s exists and is not a socket; not replacing it",
+                                path);
             if (socket_alive(path))
                 return verr_set(e, VALS_EEXISTS, "another valsd is already serving %s", path);
             unlink(path); /* stale: nothing answers there */

@@ -30,6 +30,7 @@ struct query_pair {
 
 static const char hexdigits[] = "0123456789abcdef";
 
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
 static void to_hex(const unsigned char *d, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -69,6 +70,7 @@ static int hmac256(const void *key, size_t klen, const void *data, size_t len, u
     return 0;
 }
 
+/* SigV4's unreserved characters: A-Z a-z 0-9 - _ . ~ */
 static int is_unreserved(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -92,6 +94,7 @@ int aws_sigv4_uri_encode(const char *s, size_t len, int keep_slash, struct dbuf 
     return rc;
 }
 
+/* The value of a hex digit, or -1. */
 static int hexval(unsigned char c)
 {
     if (c >= '0' && c <= '9')
@@ -172,6 +175,7 @@ out:
     return rc;
 }
 
+/* Order query pairs by encoded name, then encoded value. */
 static int pair_cmp(const void *a, const void *b)
 {
     const struct query_pair *x = a, *y = b;
@@ -242,6 +246,7 @@ static int canonical_query(const char *query, struct dbuf *out)
     return rc;
 }
 
+/* Whitespace that header canonicalisation trims and collapses. */
 static int is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -270,6 +275,7 @@ static int canonical_value(const char *v, struct dbuf *out)
     return rc;
 }
 
+/* Order headers by name, keeping the sending order of duplicates. */
 static int header_cmp(const void *a, const void *b)
 {
     const struct canon_header *x = a, *y = b;
@@ -280,6 +286,7 @@ static int header_cmp(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Free n canonical headers and the array. */
 static void headers_free(struct canon_header *h, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

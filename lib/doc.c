@@ -628,3 +628,77 @@ int doc_stream_push(struct doc_stream *s, struct doc *d)
     s->docs[s->len++] = d;
     return 0;
 }
+
+static uint64_t key_hash(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h;
+}
+
+void doc_keyindex_free(struct doc_keyindex *ix)
+{
+    free(ix->slots);
+    memset(ix, 0, sizeof(*ix));
+}
+
+/* Text of pair i's key. */
+static const char *pair_key(const struct doc *map, size_t i, char *tmp, size_t tl, size_t *len)
+{
+    return doc_key_text(map->v.map.items[i].key, tmp, tl, len);
+}
+
+long doc_keyindex_find(const struct doc_keyindex *ix, const struct doc *map, const char *key,
+                       size_t len)
+{
+    char tmp[64];
+
+    if (ix->cap == 0)
+        return -1;
+    for (size_t h = key_hash(key, len) & (ix->cap - 1);; h = (h + 1) & (ix->cap - 1)) {
+        size_t i = ix->slots[h], klen;
+        const char *k;
+        if (i == 0)
+            return -1;
+        k = pair_key(map, i - 1, tmp, sizeof(tmp), &klen);
+        if (klen == len && memcmp(k, key, len) == 0)
+            return (long)(i - 1);
+    }
+}
+
+int doc_keyindex_add(struct doc_keyindex *ix, const struct doc *map, size_t i)
+{
+    char tmp[64];
+    size_t len;
+    const char *k;
+
+    if (map->v.map.items[i].key->type == DOC_COMMENT)
+        return 0;
+    if ((ix->count + 1) * 2 > ix->cap) {
+        size_t ncap = ix->cap ? ix->cap * 2 : 64;
+        size_t *ns = calloc(ncap, sizeof(size_t));
+        if (ns == NULL)
+            return VALS_ENOMEM;
+        for (size_t j = 0; j < ix->cap; j++) {
+            if (ix->slots[j] == 0)
+                continue;
+            k = pair_key(map, ix->slots[j] - 1, tmp, sizeof(tmp), &len);
+            size_t h = key_hash(k, len) & (ncap - 1);
+            while (ns[h] != 0)
+                h = (h + 1) & (ncap - 1);
+            ns[h] = ix->slots[j];
+        }
+        free(ix->slots);
+        ix->slots = ns;
+        ix->cap = ncap;
+    }
+    k = pair_key(map, i, tmp, sizeof(tmp), &len);
+    size_t h = key_hash(k, len) & (ix->cap - 1);
+    while (ix->slots[h] != 0)
+        h = (h + 1) & (ix->cap - 1);
+    ix->slots[h] = i + 1;
+    ix->count++;
+    return 0;
+}

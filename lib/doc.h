@@ -123,6 +123,20 @@ const char *doc_type_name(enum doc_type t);
  * %v.  Writes into `tmp` when needed. */
 const char *doc_key_text(const struct doc *key, char *tmp, size_t tmplen, size_t *len);
 
+/* A hash index of a map's keys, for readers that build large maps and must look up every
+ * new key (duplicate checks) without a quadratic scan.  Comment pairs are not indexed. */
+struct doc_keyindex {
+    size_t *slots; /* pair index + 1; 0 = empty */
+    size_t cap;
+    size_t count;
+};
+void doc_keyindex_free(struct doc_keyindex *ix);
+/* The pair index of this key text in `map`, or -1. */
+long doc_keyindex_find(const struct doc_keyindex *ix, const struct doc *map, const char *key,
+                       size_t len);
+/* Index pair `i` of `map` (call after appending it). 0 or VALS_ENOMEM. */
+int doc_keyindex_add(struct doc_keyindex *ix, const struct doc *map, size_t i);
+
 /* Indexes of a map's data (non-comment) pairs, in source order or sorted by key text
  * (Go's order for printing maps).  malloc'ed; NULL on out-of-memory. */
 size_t *doc_map_order(const struct doc *d, int sorted, size_t *n);

@@ -244,6 +244,7 @@ static int parse_number(struct jparse *j, struct doc **out)
 static int parse_value(struct jparse *j, int depth, struct doc **out)
 {
     struct doc *d = NULL, *k = NULL, *v = NULL;
+    struct doc_keyindex keys = {0};
     int r = 0;
 
     *out = NULL;
@@ -279,21 +280,18 @@ static int parse_value(struct jparse *j, int depth, struct doc **out)
             j->pos++;
             if ((r = parse_value(j, depth + 1, &v)) != 0)
                 goto fail;
-            if (doc_map_get(d, k->v.s.ptr, k->v.s.len) != NULL) {
-                /* last one wins, as in encoding/json */
-                for (size_t i = 0; i < d->v.map.len; i++) {
-                    struct doc *ek = d->v.map.items[i].key;
-                    if (ek->type == DOC_STR && ek->v.s.len == k->v.s.len &&
-                        !memcmp(ek->v.s.ptr, k->v.s.ptr, k->v.s.len)) {
-                        doc_free(d->v.map.items[i].val);
-                        d->v.map.items[i].val = v;
-                        break;
-                    }
+            {
+                long at = doc_keyindex_find(&keys, d, k->v.s.ptr, k->v.s.len);
+                if (at >= 0) {
+                    /* last one wins, as in encoding/json */
+                    doc_free(d->v.map.items[at].val);
+                    d->v.map.items[at].val = v;
+                    doc_free(k);
+                } else if ((r = doc_map_append(d, k, v)) != 0 ||
+                           (r = doc_keyindex_add(&keys, d, d->v.map.len - 1)) != 0) {
+                    k = v = NULL;
+                    goto fail;
                 }
-                doc_free(k);
-            } else if ((r = doc_map_append(d, k, v)) != 0) {
-                k = v = NULL;
-                goto fail;
             }
             k = v = NULL;
             skip_ws(j);
@@ -366,11 +364,13 @@ static int parse_value(struct jparse *j, int depth, struct doc **out)
             return parse_number(j, out);
         return jerr(j, "invalid character");
     }
+    doc_keyindex_free(&keys);
     if (d == NULL)
         return VALS_ENOMEM;
     *out = d;
     return 0;
 fail:
+    doc_keyindex_free(&keys);
     doc_free(k);
     doc_free(v);
     doc_free(d);

@@ -247,6 +247,7 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map, int dash_
 {
     yaml_event_t ev;
     struct doc *key = NULL, *val = NULL, *merges = NULL, *kc = NULL, *vc = NULL;
+    struct doc_keyindex keys = {0}; /* duplicate checks without a quadratic scan */
     size_t key_end;
     int r = 0;
 
@@ -325,7 +326,7 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map, int dash_
             char tmp[64];
             size_t len;
             const char *k = doc_key_text(key, tmp, sizeof(tmp), &len);
-            if (doc_map_get(map, k, len) != NULL) {
+            if (doc_keyindex_find(&keys, map, k, len) >= 0) {
                 r = verr_set(y->e, VALS_EPARSE, "%s:%u:%u: mapping key \"%.*s\" already defined",
                              y->name, key->line, key->col, (int)(len > 100 ? 100 : len), k);
                 goto out;
@@ -343,6 +344,8 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map, int dash_
         vc = NULL;
         r = doc_map_append(map, key, val);
         key = val = NULL;
+        if (r == 0)
+            r = doc_keyindex_add(&keys, map, map->v.map.len - 1);
         if (r != 0)
             goto out;
     }
@@ -364,6 +367,7 @@ static int parse_mapping(struct yparse *y, int depth, struct doc *map, int dash_
         }
     }
 out:
+    doc_keyindex_free(&keys);
     doc_free(key);
     doc_free(val);
     doc_free(kc);

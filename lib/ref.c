@@ -473,10 +473,13 @@ int ref_parse(const char *body, size_t len, struct ref *r, struct verr *e)
         if (*f != '\0')
             r->fragment = f;
     }
-    if (query != NULL && (rc = parse_query(r, query, querylen)) != 0)
+    if ((query != NULL && (rc = parse_query(r, query, querylen)) != 0) ||
+        (fquery != NULL && (rc = parse_query(r, fquery, fquerylen)) != 0)) {
+        if (rc == VALS_ETOO_LARGE)
+            verr_set(e, rc, "parse \"%.200s\": more than %d query parameters", r->body,
+                     REF_MAX_PARAMS);
         goto fail;
-    if (fquery != NULL && (rc = parse_query(r, fquery, fquerylen)) != 0)
-        goto fail;
+    }
     if ((rc = canonical_query(r, &a)) != 0)
         goto fail;
     /* backend key */

@@ -11,7 +11,7 @@
 
 #include "valsd/errors.h"
 
-#define VERR_MSG_MAX 512
+#define VERR_MSG_MAX 1024
 
 struct verr {
     int code;               /* 0 or a negative VALS_E* code */

@@ -12,6 +12,7 @@
 #include "escape.h"
 #include "gofmt.h"
 
+/* Fail the builtin with a formatted message. */
 static int failf(struct bctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int failf(struct bctx *c, const char *fmt, ...)
 {
@@ -30,6 +31,7 @@ static int too_large(struct bctx *c)
     return VALS_ETOO_LARGE;
 }
 
+/* Go's truth(): is the value inside an interface true? */
 int builtin_truth(const struct tval *v)
 {
     struct tval u = value_unwrap(value_ref(v));
@@ -40,6 +42,7 @@ int builtin_truth(const struct tval *v)
     return t;
 }
 
+/* not ARG */
 static int fn_not(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     (void)c;
@@ -57,6 +60,7 @@ static struct tval indirect(const struct tval *v, int *is_nil)
     return value_unwrap(value_ref(v));
 }
 
+/* len ITEM: strings (bytes), lists and maps. */
 static int fn_len(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     int is_nil, r;
@@ -112,11 +116,12 @@ static int index_arg(struct bctx *c, const struct tval *idx, size_t cap, int64_t
     return 0;
 }
 
+/* index ITEM INDEX...: lists, strings (bytes) and maps. */
 static int fn_index(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     struct tval item = value_unwrap(value_ref(&argv[0])), idx = value_invalid(), next;
     int r = 0, is_nil;
-    int64_t x;
+    int64_t x = 0;
 
     *out = value_invalid();
     if (item.d == NULL)
@@ -162,7 +167,7 @@ static int fn_index(struct bctx *c, struct tval *argv, size_t argc, struct tval 
                 break;
             }
             e = doc_map_get(item.d, idx.d->v.s.ptr, idx.d->v.s.len);
-            next = value_child(&item, e != NULL ? e : &value_null_doc, 1);
+            next = value_child(&item, e != NULL ? e : &value_null_doc, value_elem_iface(item.d));
             value_release(&item);
             item = next;
             break;
@@ -182,6 +187,7 @@ static int fn_index(struct bctx *c, struct tval *argv, size_t argc, struct tval 
     return 0;
 }
 
+/* slice ITEM [I [J [K]]]: lists (keeping Go's capacity) and strings. */
 static int fn_slice(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     struct tval item = value_unwrap(value_ref(&argv[0]));
@@ -240,6 +246,7 @@ out:
     return r;
 }
 
+/* call FN ARGS...: documents hold no functions, so it always fails as Go would. */
 static int fn_call(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     struct tval fn = value_unwrap(value_ref(&argv[0]));
@@ -267,6 +274,7 @@ static int string_result(struct bctx *c, struct dbuf *b, int r, struct tval *out
     return r;
 }
 
+/* print ARGS... (fmt.Sprint) */
 static int fn_print(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     struct dbuf b;
@@ -275,6 +283,7 @@ static int fn_print(struct bctx *c, struct tval *argv, size_t argc, struct tval 
     return string_result(c, &b, gofmt_sprint(&b, argv, argc), out);
 }
 
+/* println ARGS... (fmt.Sprintln) */
 static int fn_println(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     struct dbuf b;
@@ -283,6 +292,7 @@ static int fn_println(struct bctx *c, struct tval *argv, size_t argc, struct tva
     return string_result(c, &b, gofmt_sprintln(&b, argv, argc), out);
 }
 
+/* printf FORMAT ARGS... (fmt.Sprintf) */
 static int fn_printf(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     struct dbuf b;
@@ -332,16 +342,19 @@ static int escaper(struct bctx *c, struct tval *argv, size_t argc, struct tval *
     return string_result(c, &b, r, out);
 }
 
+/* html ARGS... */
 static int fn_html(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     return escaper(c, argv, argc, out, escape_html);
 }
 
+/* js ARGS... */
 static int fn_js(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     return escaper(c, argv, argc, out, escape_js);
 }
 
+/* urlquery ARGS... */
 static int fn_urlquery(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     return escaper(c, argv, argc, out, escape_urlquery);
@@ -369,6 +382,7 @@ static const struct builtin builtins[] = {
     {"urlquery", 1, 1, {ARG_ANY, ARG_ANY}, fn_urlquery},
 };
 
+/* The builtin of that name, or NULL. */
 const struct builtin *builtin_find(const char *name, size_t len)
 {
     for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)

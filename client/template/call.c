@@ -6,6 +6,7 @@
 
 #include "tmpl.h"
 
+/* Record a function's failure message. */
 int tmpl_call_fail(struct tmpl_call *call, const char *fmt, ...)
 {
     va_list ap;
@@ -16,11 +17,13 @@ int tmpl_call_fail(struct tmpl_call *call, const char *fmt, ...)
     return VALS_EBACKEND;
 }
 
+/* The opaque pointer given to tmpl_set_userdata. */
 void *tmpl_call_userdata(struct tmpl_call *call)
 {
     return call->userdata;
 }
 
+/* The set whose execution called the function. */
 struct tmpl *tmpl_call_template(struct tmpl_call *call)
 {
     return call->tmpl;

@@ -12,6 +12,7 @@
 
 enum bkind { BK_INVALID, BK_BOOL, BK_INT, BK_FLOAT, BK_STRING, BK_UINT };
 
+/* Go's basicKind: the comparable kinds. */
 static enum bkind basic_kind(const struct tval *v)
 {
     switch (value_kind(v)) {
@@ -30,15 +31,22 @@ static enum bkind basic_kind(const struct tval *v)
     }
 }
 
+/* Fail the comparison with a fixed message. */
 static int fail(struct bctx *c, const char *msg)
 {
     snprintf(c->err, sizeof(c->err), "%s", msg);
     return -1;
 }
 
+/* Compare two strings byte by byte, shorter first on a tie. */
 static int str_cmp(const struct tval *a, const struct tval *b)
 {
-    size_t la = a->d->v.s.len, lb = b->d->v.s.len;
+    size_t la, lb;
+
+    if (a->d == NULL || b->d == NULL)
+        return a->d == NULL ? (b->d == NULL ? 0 : -1) : 1;
+    la = a->d->v.s.len;
+    lb = b->d->v.s.len;
     int r = memcmp(a->d->v.s.ptr, b->d->v.s.ptr, la < lb ? la : lb);
 
     if (r != 0)
@@ -59,7 +67,7 @@ static const char *fmtv(struct dbuf *b, const struct tval *v, char verb)
 static int eq(struct bctx *c, struct tval *argv, size_t argc, int *truth)
 {
     struct tval a1 = value_unwrap(value_ref(&argv[0]));
-    enum bkind k1, k2;
+    enum bkind k1;
     int r = 0;
 
     *truth = 0;
@@ -70,8 +78,10 @@ static int eq(struct bctx *c, struct tval *argv, size_t argc, int *truth)
     k1 = basic_kind(&a1);
     for (size_t i = 1; i < argc && r == 0 && !*truth; i++) {
         struct tval a = value_unwrap(value_ref(&argv[i]));
-        k2 = basic_kind(&a);
-        if (k1 != k2) {
+        enum bkind k2 = basic_kind(&a);
+        if ((k1 != BK_INVALID && a1.d == NULL) || (k2 != BK_INVALID && a.d == NULL)) {
+            r = fail(c, "invalid type for comparison"); /* not reached: kinds need values */
+        } else if (k1 != k2) {
             if (k1 == BK_INT && k2 == BK_UINT)
                 *truth = a1.d->v.i >= 0 && (uint64_t)a1.d->v.i == a.d->v.u;
             else if (k1 == BK_UINT && k2 == BK_INT)
@@ -164,6 +174,7 @@ static int lt(struct bctx *c, struct tval *argv, int *truth)
     return r;
 }
 
+/* Go's le: lt or eq. */
 static int le(struct bctx *c, struct tval *argv, int *truth)
 {
     int r = lt(c, argv, truth);
@@ -173,6 +184,7 @@ static int le(struct bctx *c, struct tval *argv, int *truth)
     return eq(c, argv, 2, truth);
 }
 
+/* The eq builtin. */
 int compare_eq(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     int t, r = eq(c, argv, argc, &t);
@@ -181,6 +193,7 @@ int compare_eq(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
     return r;
 }
 
+/* The ne builtin. */
 int compare_ne(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     int t, r = eq(c, argv, argc, &t);
@@ -189,6 +202,7 @@ int compare_ne(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
     return r;
 }
 
+/* The lt builtin. */
 int compare_lt(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     int t, r = lt(c, argv, &t);
@@ -198,6 +212,7 @@ int compare_lt(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
     return r;
 }
 
+/* The le builtin. */
 int compare_le(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     int t, r = le(c, argv, &t);
@@ -207,6 +222,7 @@ int compare_le(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
     return r;
 }
 
+/* The gt builtin. */
 int compare_gt(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     int t, r = le(c, argv, &t);
@@ -216,6 +232,7 @@ int compare_gt(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
     return r;
 }
 
+/* The ge builtin. */
 int compare_ge(struct bctx *c, struct tval *argv, size_t argc, struct tval *out)
 {
     int t, r = lt(c, argv, &t);

@@ -10,6 +10,7 @@
 #include "unicode.h"
 #include "utf8.h"
 
+/* Go's template.HTMLEscapeString. */
 int escape_html(struct dbuf *out, const char *s, size_t n)
 {
     int r = 0;
@@ -42,6 +43,7 @@ int escape_html(struct dbuf *out, const char *s, size_t n)
     return r;
 }
 
+/* Go's template.JSEscapeString. */
 int escape_js(struct dbuf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -97,6 +99,7 @@ int escape_js(struct dbuf *out, const char *s, size_t n)
     return r;
 }
 
+/* Go's url.QueryEscape. */
 int escape_urlquery(struct dbuf *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -36,7 +36,6 @@ struct shared {
     struct tmpl *set;
     struct dbuf *out;
     size_t out_limit; /* out->len may not pass this */
-    unsigned long long steps;
     struct verr *e;
 };
 
@@ -84,13 +83,11 @@ static int errorf(struct state *s, int code, const char *fmt, ...)
         strconv_quote(&name, s->tmpl->name, strlen(s->tmpl->name), '"', 0);
         node_string(s->node, &ctx);
         /* the message has a fixed size: shorten a long context, never the reason */
-        size_t room = VERR_MSG_MAX - 1, fixed = strlen(src->name) + name.len + strlen(msg) + 80;
-        if (ctx.p != NULL && fixed < room && ctx.len > room - fixed) {
-            size_t keep = room - fixed;
+        size_t fixed = strlen(src->name) + name.len + strlen(msg) + 80;
+        if (ctx.p != NULL && fixed + 3 < VERR_MSG_MAX && fixed + ctx.len >= VERR_MSG_MAX) {
+            size_t keep = VERR_MSG_MAX - 1 - fixed; /* at least 3 */
+            memcpy(ctx.p + keep - 3, "...", 4);
             ctx.len = keep;
-            ctx.p[keep] = '\0';
-            if (keep >= 3)
-                memcpy(ctx.p + keep - 3, "...", 3);
         }
         verr_set(s->sh->e, code, "template: %s:%d:%zu: executing %s at <%s>: %s", src->name, line,
                  col, name.p != NULL ? name.p : "\"\"", ctx.p != NULL ? ctx.p : "", msg);
@@ -100,6 +97,7 @@ static int errorf(struct state *s, int code, const char *fmt, ...)
     return code;
 }
 
+/* Record an out-of-memory error at the current node. */
 static int nomem(struct state *s)
 {
     return errorf(s, VALS_ENOMEM, "out of memory");
@@ -108,7 +106,7 @@ static int nomem(struct state *s)
 /* Count one step of work against the budget. */
 static int step(struct state *s)
 {
-    if (++s->sh->steps > s->sh->set->limits.max_steps)
+    if (++s->sh->set->steps > s->sh->set->limits.max_steps)
         return errorf(s, VALS_ETOO_LARGE, "execution exceeds the limit of %llu steps",
                       s->sh->set->limits.max_steps);
     return 0;
@@ -133,6 +131,7 @@ static int enter(struct state *s)
     return 0;
 }
 
+/* Leave a level entered with enter() (the stack check needs no bookkeeping). */
 static void leave(struct state *s)
 {
     (void)s;
@@ -170,12 +169,14 @@ static int push_var(struct state *s, const char *name, const struct tval *v)
     return 0;
 }
 
+/* Pop the variable stack down to mark, dropping the values. */
 static void pop_vars(struct state *s, size_t mark)
 {
     while (s->nvars > mark)
         value_release(&s->vars[--s->nvars].val);
 }
 
+/* Go's setVar: assign to the innermost variable of that name. */
 static int set_var(struct state *s, const char *name, const struct tval *v)
 {
     for (size_t i = s->nvars; i-- > 0;) {
@@ -189,6 +190,7 @@ static int set_var(struct state *s, const char *name, const struct tval *v)
     return errorf(s, VALS_ETYPE, "undefined variable: %s", name);
 }
 
+/* Go's setTopVar: overwrite the n-th variable from the top (range variables). */
 static void set_top_var(struct state *s, size_t n, const struct tval *v)
 {
     struct tval old = s->vars[s->nvars - n].val;
@@ -197,6 +199,7 @@ static void set_top_var(struct state *s, size_t n, const struct tval *v)
     value_release(&old);
 }
 
+/* Go's varValue: a new reference to the innermost variable of that name. */
 static int var_value(struct state *s, const char *name, struct tval *out)
 {
     for (size_t i = s->nvars; i-- > 0;) {
@@ -228,6 +231,7 @@ static const char *value_text(struct dbuf *b, const struct tval *v)
     return b->p;
 }
 
+/* Go's notAFunction: a non-function word may not take arguments. */
 static int not_a_function(struct state *s, struct node *const *args, size_t nargs,
                           const struct tval *final)
 {
@@ -240,6 +244,7 @@ static int not_a_function(struct state *s, struct node *const *args, size_t narg
     return r;
 }
 
+/* Go's idealConstant: a number literal as int or float64. */
 static int ideal_constant(struct state *s, const struct node *n, struct tval *out)
 {
     s->node = n;
@@ -279,7 +284,7 @@ static int eval_field(struct state *s, const char *name, struct node *const *arg
         }
         e = doc_map_get(recv.d, name, strlen(name));
         if (e != NULL) {
-            *out = value_child(&recv, e, 1);
+            *out = value_child(&recv, e, value_elem_iface(recv.d));
         } else if (s->sh->set->missingkey == TMPL_MISSINGKEY_ZERO) {
             *out = value_borrow(&value_null_doc, 1);
         } else if (s->sh->set->missingkey == TMPL_MISSINGKEY_ERROR) {
@@ -314,6 +319,7 @@ static int eval_field_chain(struct state *s, const struct tval *receiver, char *
     return r;
 }
 
+/* Go's evalFieldNode: .X.Y on dot. */
 static int eval_field_node(struct state *s, const struct tval *dot, const struct node *field,
                            struct node *const *args, size_t nargs, const struct tval *final,
                            struct tval *out)
@@ -323,6 +329,7 @@ static int eval_field_node(struct state *s, const struct tval *dot, const struct
                             out);
 }
 
+/* Go's evalChainNode: (pipeline).X.Y. */
 static int eval_chain_node(struct state *s, const struct tval *dot, const struct node *chain,
                            struct node *const *args, size_t nargs, const struct tval *final,
                            struct tval *out)
@@ -347,6 +354,7 @@ static int eval_chain_node(struct state *s, const struct tval *dot, const struct
     return r;
 }
 
+/* Go's evalVariableNode: $x or $x.Y.Z. */
 static int eval_variable_node(struct state *s, const struct tval *dot, const struct node *var,
                               struct node *const *args, size_t nargs, const struct tval *final,
                               struct tval *out)
@@ -508,13 +516,54 @@ static int eval_arg(struct state *s, const struct tval *dot, enum argkind kind,
     return r;
 }
 
-/* Call a function added with tmpl_add_funcs. */
-static int call_user(struct state *s, const struct tmpl_func *f, const char *name,
-                     struct tval *argv, size_t argc, struct tval *out)
+/* Number of nodes of a document (the cost of copying it). */
+static size_t doc_nodes(const struct doc *d)
 {
-    const struct doc **docs = calloc(argc + 1, sizeof(*docs));
-    struct doc **tmps = calloc(argc + 1, sizeof(*tmps));
-    struct doc *res = NULL;
+    size_t n = 1;
+
+    if (d->type == DOC_LIST)
+        for (size_t i = 0; i < d->v.list.len; i++)
+            n += doc_nodes(d->v.list.items[i]);
+    else if (d->type == DOC_MAP)
+        for (size_t i = 0; i < d->v.map.len; i++)
+            n += 1 + (d->v.map.items[i].val != NULL ? doc_nodes(d->v.map.items[i].val) : 0);
+    return n;
+}
+
+/* After a function ran on `copy` (a deep copy of orig): when it changed the map, move the
+ * new contents into orig and keep orig's old contents alive in the graveyard until the
+ * execution ends (variables may still refer to them); else drop the copy. */
+static int swap_in(struct state *s, struct doc *orig, struct doc *copy)
+{
+    struct tmpl *t = s->sh->set;
+    struct doc *old;
+
+    if (doc_equal(orig, copy)) {
+        doc_free(copy);
+        return 0;
+    }
+    old = doc_map();
+    if (old == NULL || (t->graveyard == NULL && (t->graveyard = doc_list()) == NULL)) {
+        doc_free(old);
+        doc_free(copy);
+        return nomem(s);
+    }
+    old->v.map = orig->v.map;
+    orig->v.map = copy->v.map;
+    memset(&copy->v.map, 0, sizeof(copy->v.map));
+    doc_free(copy);
+    if (doc_list_push(t->graveyard, old) != 0)
+        return nomem(s);
+    return 0;
+}
+
+/* Call a function added with tmpl_add_funcs. */
+static int call_user(struct state *s, const struct tmpl_func *f, const struct node *node,
+                     const char *name, struct tval *argv, size_t argc, struct tval *out)
+{
+    const struct doc **docs = calloc(argc + 1, sizeof(const struct doc *));
+    struct doc **tmps = calloc(argc + 1, sizeof(struct doc *));
+    struct doc *res = NULL, *orig = NULL;
     struct tmpl_call call;
     int r = 0, saved = s->sh->set->active_depth;
 
@@ -529,6 +578,20 @@ static int call_user(struct state *s, const struct tmpl_func *f, const char *nam
             goto out;
         }
     }
+    /* a map as first argument may be changed in place (Sprig's set): the function works
+       on a copy, swapped in afterwards (see tmpl.h); the copying counts as steps */
+    if (argc > 0 && docs[0]->type == DOC_MAP && tmps[0] == NULL) {
+        orig = (struct doc *)docs[0];
+        s->sh->set->steps += doc_nodes(orig);
+        if ((r = step(s)) != 0)
+            goto out;
+        tmps[0] = doc_copy(orig);
+        if (tmps[0] == NULL) {
+            r = nomem(s);
+            goto out;
+        }
+        docs[0] = tmps[0];
+    }
     memset(&call, 0, sizeof(call));
     call.name = name;
     call.tmpl = s->sh->set;
@@ -536,8 +599,20 @@ static int call_user(struct state *s, const struct tmpl_func *f, const char *nam
     s->sh->set->active_depth = s->depth;
     r = f->fn(&call, (struct doc *const *)docs, (int)argc, &res);
     s->sh->set->active_depth = saved;
+    if (orig != NULL) {
+        struct doc *copy = tmps[0];
+        int sr;
+        tmps[0] = NULL;
+        sr = swap_in(s, orig, copy);
+        if (r == 0 && sr != 0) {
+            doc_free(res);
+            r = sr;
+            goto out;
+        }
+    }
     if (r != 0) {
         doc_free(res);
+        s->node = node;
         call.err[sizeof(call.err) - 1] = '\0';
         r = errorf(s, r < 0 ? r : VALS_EBACKEND, "error calling %s: %s", name,
                    call.err[0] != '\0' ? call.err : vals_strerror(r));
@@ -657,9 +732,7 @@ static int eval_call(struct state *s, const struct tval *dot, const struct built
         if (b != NULL) {
             r = call_builtin(s, b, node, name, argv, num_in, out);
         } else {
-            r = call_user(s, uf, name, argv, num_in, out);
-            if (r != 0)
-                s->node = node;
+            r = call_user(s, uf, node, name, argv, num_in, out);
         }
     }
     for (size_t k = 0; k < num_in; k++)
@@ -668,6 +741,7 @@ static int eval_call(struct state *s, const struct tval *dot, const struct built
     return r;
 }
 
+/* Go's evalFunction: look up a function (added ones first) and call it. */
 static int eval_function(struct state *s, const struct tval *dot, const struct node *ident,
                          const struct node *cmd, struct node *const *args, size_t nargs,
                          const struct tval *final, struct tval *out)
@@ -676,10 +750,10 @@ static int eval_function(struct state *s, const struct tval *dot, const struct n
     const struct tmpl_func *uf = tmpl_find_func(s->sh->set, name, strlen(name));
     const struct builtin *b = uf == NULL ? builtin_find(name, strlen(name)) : NULL;
     struct dbuf q = DBUF_INIT;
-    int r;
 
     s->node = ident;
     if (uf == NULL && b == NULL) {
+        int r;
         strconv_quote(&q, name, strlen(name), '"', 0);
         r = errorf(s, VALS_ETYPE, "%s is not a defined function", q.p);
         dbuf_free(&q);
@@ -798,6 +872,7 @@ static int print_value(struct state *s, const struct node *n, const struct tval 
     return r;
 }
 
+/* Go's walkIfOrWith: if and with (which also sets dot). */
 static int walk_if_with(struct state *s, enum node_type type, const struct tval *dot,
                         const struct node *n)
 {
@@ -844,6 +919,7 @@ static int range_iteration(struct state *s, const struct node *rn, size_t mark,
     return r == WALK_CONTINUE ? 0 : r;
 }
 
+/* Go's walkRange: lists, maps in key order, and integers (Go 1.22). */
 static int walk_range(struct state *s, const struct tval *dot, const struct node *rn)
 {
     size_t mark0 = s->nvars, mark;
@@ -904,20 +980,27 @@ static int walk_range(struct state *s, const struct tval *dot, const struct node
         break;
     }
     case VK_MAP: {
+        /* Go sorts the pairs before the first iteration; the body may change the map
+           (through a function such as Sprig's unset), so iterate over a snapshot */
         size_t n, *order = gofmt_sorted_keys(val.d, &n);
-        if (order == NULL) {
+        struct doc_pair *pairs = order != NULL ? calloc(n + 1, sizeof(*pairs)) : NULL;
+        int iface = value_elem_iface(val.d);
+        if (pairs == NULL) {
+            free(order);
             r = nomem(s);
             break;
         }
+        for (size_t i = 0; i < n; i++)
+            pairs[i] = val.d->v.map.items[order[i]];
         for (size_t i = 0; i < n && r == 0; i++) {
-            const struct doc_pair *pr = &val.d->v.map.items[order[i]];
-            idx = value_child(&val, pr->key, 0);
-            elem = value_child(&val, pr->val, 1);
+            idx = value_child(&val, pairs[i].key, 0);
+            elem = value_child(&val, pairs[i].val, iface);
             r = range_iteration(s, rn, mark, &idx, &elem);
             value_release(&elem);
             value_release(&idx);
             ran = 1;
         }
+        free(pairs);
         free(order);
         break;
     }
@@ -938,6 +1021,7 @@ out:
     return r;
 }
 
+/* Go's walkTemplate: run a named template with a fresh variable stack. */
 static int walk_template(struct state *s, const struct tval *dot, const struct node *tn)
 {
     const struct tdef *def;
@@ -974,6 +1058,7 @@ static int walk_template(struct state *s, const struct tval *dot, const struct n
     return r;
 }
 
+/* Go's walk: execute one node, writing its output. */
 static int walk(struct state *s, const struct tval *dot, const struct node *n)
 {
     struct tval val;
@@ -1022,6 +1107,7 @@ static int walk(struct state *s, const struct tval *dot, const struct node *n)
     return r;
 }
 
+/* Execute a named template of the set with data as dot and $. */
 int exec_template(struct tmpl *t, const struct tdef *def, const struct doc *data, struct dbuf *out,
                   struct verr *e)
 {
@@ -1043,8 +1129,11 @@ int exec_template(struct tmpl *t, const struct tdef *def, const struct doc *data
     s.sh = &sh;
     s.tmpl = def;
     s.depth = saved >= 0 ? saved : 0;
-    if (saved < 0)
+    if (saved < 0) {
+        /* the outermost execution: nested ones (from functions) share its budgets */
         t->stack_base = stack_mark();
+        t->steps = 0;
+    }
     if (def->root == NULL) {
         strconv_quote(&q, def->name, strlen(def->name), '"', 0);
         r = errorf(&s, VALS_ETYPE, "%s is an incomplete or empty template", q.p);
@@ -1059,5 +1148,9 @@ int exec_template(struct tmpl *t, const struct tdef *def, const struct doc *data
     }
     pop_vars(&s, 0);
     free(s.vars);
+    if (saved < 0) {
+        doc_free(t->graveyard);
+        t->graveyard = NULL;
+    }
     return r < 0 ? r : 0;
 }

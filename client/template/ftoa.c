@@ -64,6 +64,7 @@ static int digits_shortest(double f, struct digs *g)
     return digits_fixed(f, prec, 1, g);
 }
 
+/* Append an exponent: e+07, e-123. */
 static int add_exp(struct dbuf *out, char fmt, int exp)
 {
     char tmp[8];
@@ -192,6 +193,7 @@ static int fmt_x(struct dbuf *out, int prec, char fmt, int neg, uint64_t mant, i
     return dbuf_add(out, buf, (size_t)n);
 }
 
+/* strconv.AppendFloat(f, fmt, prec, 64). */
 int ftoa_format(struct dbuf *out, double f, char fmt, int prec)
 {
     uint64_t bits, mant;

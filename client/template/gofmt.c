@@ -36,22 +36,26 @@ struct pp {
 static void print_value(struct pp *p, const struct tval *v, int verb, int depth);
 static void print_arg(struct pp *p, const struct tval *arg, int verb);
 
+/* Write bytes (the first failure sticks in p->err). */
 static void w(struct pp *p, const char *s, size_t n)
 {
     if (p->err == 0)
         p->err = dbuf_add(p->buf, s, n);
 }
 
+/* Write a C string. */
 static void ws(struct pp *p, const char *s)
 {
     w(p, s, strlen(s));
 }
 
+/* Write a byte. */
 static void wc(struct pp *p, char c)
 {
     w(p, &c, 1);
 }
 
+/* Write a rune as UTF-8. */
 static void wrune(struct pp *p, uint32_t r)
 {
     char tmp[4];
@@ -59,6 +63,7 @@ static void wrune(struct pp *p, uint32_t r)
     w(p, tmp, utf8_encode(r, tmp));
 }
 
+/* Reset the flags for the next verb. */
 static void clear_flags(struct pp *p)
 {
     memset(&p->f, 0, sizeof(p->f));
@@ -80,14 +85,16 @@ static struct tval concrete(const struct tval *v)
     return c;
 }
 
+/* Write n padding bytes (zeros with the 0 flag). */
 static void write_padding(struct pp *p, int n)
 {
-    char pad = p->f.zero ? '0' : ' ';
+    char padc = p->f.zero ? '0' : ' ';
 
     for (int i = 0; i < n && p->err == 0; i++)
-        wc(p, pad);
+        wc(p, padc);
 }
 
+/* Write s padded to the width (fmt.pad). */
 static void pad(struct pp *p, const char *s, size_t n)
 {
     int width;
@@ -106,11 +113,13 @@ static void pad(struct pp *p, const char *s, size_t n)
     }
 }
 
+/* pad() for a C string. */
 static void pads(struct pp *p, const char *s)
 {
     pad(p, s, strlen(s));
 }
 
+/* fmt.fmtBoolean. */
 static void fmt_boolean(struct pp *p, int v)
 {
     pads(p, v ? "true" : "false");
@@ -218,8 +227,7 @@ out:
 /* fmt.fmtUnicode: U+0078 or U+0078 'x' */
 static void fmt_unicode(struct pp *p, uint64_t u)
 {
-    char buf[64];
-    int prec = 4, n = 0, old;
+    int prec = 4, old;
     char digs[20];
     int nd = 0;
     uint64_t x = u;
@@ -237,9 +245,10 @@ static void fmt_unicode(struct pp *p, uint64_t u)
     while (nd > 0)
         dbuf_addc(&tmp, digs[--nd]);
     if (p->f.sharp && u <= UTF8_MAX_RUNE && unicode_is_print((uint32_t)u)) {
-        n = (int)utf8_encode((uint32_t)u, buf);
+        char buf[4];
+        size_t n = utf8_encode((uint32_t)u, buf);
         dbuf_adds(&tmp, " '");
-        dbuf_add(&tmp, buf, (size_t)n);
+        dbuf_add(&tmp, buf, n);
         dbuf_addc(&tmp, '\'');
     }
     old = p->f.zero;
@@ -252,6 +261,7 @@ static void fmt_unicode(struct pp *p, uint64_t u)
     dbuf_free(&tmp);
 }
 
+/* fmt.fmtC: %c. */
 static void fmt_c(struct pp *p, uint64_t c)
 {
     char tmp[4];
@@ -260,6 +270,7 @@ static void fmt_c(struct pp *p, uint64_t c)
     pad(p, tmp, utf8_encode(r, tmp));
 }
 
+/* fmt.fmtQc: %q of an integer. */
 static void fmt_qc(struct pp *p, uint64_t c)
 {
     struct dbuf tmp = DBUF_INIT;
@@ -290,6 +301,7 @@ static size_t truncate_len(const struct pp *p, const char *s, size_t n)
     return n;
 }
 
+/* fmt.fmtS: %s with precision and width. */
 static void fmt_s(struct pp *p, const char *s, size_t n)
 {
     pad(p, s, truncate_len(p, s, n));
@@ -338,6 +350,7 @@ static void fmt_sx(struct pp *p, const char *s, size_t n, const char *digits)
         write_padding(p, p->f.wid - width);
 }
 
+/* fmt.fmtQ: %q of a string (%#q as a raw string when possible). */
 static void fmt_q(struct pp *p, const char *s, size_t n)
 {
     struct dbuf tmp = DBUF_INIT;
@@ -366,8 +379,6 @@ static void fmt_float_raw(struct pp *p, double v, int verb, int prec)
     struct dbuf tmp = DBUF_INIT;
     char *num;
     size_t len;
-    char tail[16];
-    size_t tlen = 0;
 
     if (p->f.prec_present)
         prec = p->f.prec;
@@ -400,6 +411,8 @@ static void fmt_float_raw(struct pp *p, double v, int verb, int prec)
         return;
     }
     if (p->f.sharp && verb != 'b') {
+        char tail[16];
+        size_t tlen = 0;
         int digits = 0, has_point = 0, saw_nonzero = 0;
         struct dbuf n2 = DBUF_INIT;
         if (verb == 'v' || verb == 'g' || verb == 'G' || verb == 'x') {
@@ -481,6 +494,7 @@ static void bad_verb(struct pp *p, int verb)
     wc(p, ')');
 }
 
+/* pp.fmtBool: %t and %v. */
 static void fmt_bool(struct pp *p, int v, int verb)
 {
     if (verb == 't' || verb == 'v')
@@ -489,6 +503,7 @@ static void fmt_bool(struct pp *p, int v, int verb)
         bad_verb(p, verb);
 }
 
+/* pp.fmt0x64: hexadecimal with or without 0x. */
 static void fmt0x64(struct pp *p, uint64_t v, int leading0x)
 {
     int sharp = p->f.sharp;
@@ -498,6 +513,7 @@ static void fmt0x64(struct pp *p, uint64_t v, int leading0x)
     p->f.sharp = sharp;
 }
 
+/* pp.fmtInteger: the integer verbs. */
 static void fmt_int(struct pp *p, uint64_t v, int is_signed, int verb)
 {
     switch (verb) {
@@ -538,6 +554,7 @@ static void fmt_int(struct pp *p, uint64_t v, int is_signed, int verb)
     }
 }
 
+/* pp.fmtFloat: the float verbs and their default precisions. */
 static void fmt_float(struct pp *p, double v, int verb)
 {
     switch (verb) {
@@ -565,6 +582,7 @@ static void fmt_float(struct pp *p, double v, int verb)
     }
 }
 
+/* pp.fmtString: the string verbs. */
 static void fmt_string(struct pp *p, const char *s, size_t n, int verb)
 {
     switch (verb) {
@@ -653,6 +671,7 @@ static int key_cmp(const struct doc *a, const struct doc *b)
     return la < lb ? -1 : la > lb;
 }
 
+/* qsort_r comparison of two map pairs by key. */
 static int pair_cmp(const void *x, const void *y, void *ctx)
 {
     const struct doc *m = ctx;
@@ -661,6 +680,7 @@ static int pair_cmp(const void *x, const void *y, void *ctx)
     return key_cmp(m->v.map.items[i].key, m->v.map.items[j].key);
 }
 
+/* Indexes of the map's data pairs in Go's fmtsort order. */
 size_t *gofmt_sorted_keys(const struct doc *m, size_t *n)
 {
     size_t *idx = malloc((m->v.map.len + 1) * sizeof(size_t)), k = 0;
@@ -675,10 +695,57 @@ size_t *gofmt_sorted_keys(const struct doc *m, size_t *n)
     return idx;
 }
 
+/* Types with a String method that function libraries return (Go's fmt calls it for
+ * %v %s %x %X %q): *semver.Version prints "MAJOR.MINOR.PATCH[-PRE][+META]". */
+static int handle_methods(struct pp *p, const struct tval *v, int verb)
+{
+    struct dbuf b = DBUF_INIT;
+    const struct doc *d = v->d, *f;
+
+    if (d == NULL || d->type != DOC_MAP || d->tag == NULL ||
+        strcmp(d->tag, "go:*semver.Version") != 0 || p->f.sharp_v ||
+        (verb != 'v' && verb != 's' && verb != 'x' && verb != 'X' && verb != 'q'))
+        return 0;
+    static const char *const parts[] = {"Major", "Minor", "Patch"};
+    for (int i = 0; i < 3; i++) {
+        f = doc_map_getz(d, parts[i]);
+        if (i > 0)
+            dbuf_addc(&b, '.');
+        if (f != NULL && f->type == DOC_INT)
+            dbuf_printf(&b, "%lld", (long long)f->v.i);
+        else if (f != NULL && f->type == DOC_UINT)
+            dbuf_printf(&b, "%llu", (unsigned long long)f->v.u);
+        else
+            dbuf_addc(&b, '0');
+    }
+    f = doc_map_getz(d, "Prerelease");
+    if (f != NULL && f->type == DOC_STR && f->v.s.len > 0) {
+        dbuf_addc(&b, '-');
+        dbuf_add(&b, f->v.s.ptr, f->v.s.len);
+    }
+    f = doc_map_getz(d, "Metadata");
+    if (f != NULL && f->type == DOC_STR && f->v.s.len > 0) {
+        dbuf_addc(&b, '+');
+        dbuf_add(&b, f->v.s.ptr, f->v.s.len);
+    }
+    if (b.p == NULL) {
+        p->err = VALS_ENOMEM;
+    } else {
+        struct tval saved = p->value;
+        fmt_string(p, b.p, b.len, verb);
+        p->value = saved;
+    }
+    dbuf_free(&b);
+    return 1;
+}
+
+/* pp.printValue: a value reached through reflection (elements, map pairs). */
 static void print_value(struct pp *p, const struct tval *v, int verb, int depth)
 {
     struct tval e;
 
+    if (depth > 0 && !v->iface && handle_methods(p, v, verb))
+        return;
     p->arg = NULL;
     p->value = *v;
     switch (value_kind(v)) {
@@ -720,7 +787,8 @@ static void print_value(struct pp *p, const struct tval *v, int verb, int depth)
         }
         for (size_t i = 0; i < n && p->err == 0; i++) {
             const struct doc_pair *pr = &v->d->v.map.items[idx[i]];
-            struct tval k = value_borrow(pr->key, 0), val = value_borrow(pr->val, 1);
+            struct tval k = value_borrow(pr->key, 0),
+                        val = value_borrow(pr->val, value_elem_iface(v->d));
             if (i > 0) {
                 if (p->f.sharp_v)
                     ws(p, ", ");
@@ -756,7 +824,8 @@ static void print_value(struct pp *p, const struct tval *v, int verb, int depth)
         }
         for (size_t i = 0; i < n && p->err == 0; i++) {
             size_t k = v->view ? v->off + i : i;
-            e = value_borrow(k < v->d->v.list.len ? v->d->v.list.items[k] : &value_null_doc, 1);
+            e = value_borrow(k < v->d->v.list.len ? v->d->v.list.items[k] : &value_null_doc,
+                             value_elem_iface(v->d));
             if (i > 0) {
                 if (p->f.sharp_v)
                     ws(p, ", ");
@@ -771,6 +840,7 @@ static void print_value(struct pp *p, const struct tval *v, int verb, int depth)
     }
 }
 
+/* pp.printArg: one operand. */
 static void print_arg(struct pp *p, const struct tval *arg, int verb)
 {
     struct tval c;
@@ -810,17 +880,20 @@ static void print_arg(struct pp *p, const struct tval *arg, int verb)
         fmt_string(p, c.d->v.s.ptr, c.d->v.s.len, verb);
         break;
     default:
-        print_value(p, &c, verb, 0);
+        if (!handle_methods(p, &c, verb))
+            print_value(p, &c, verb, 0);
         break;
     }
 }
 
+/* Start printing into out. */
 static void pp_init(struct pp *p, struct dbuf *out)
 {
     memset(p, 0, sizeof(*p));
     p->buf = out;
 }
 
+/* fmt.Sprint: spaces between operands when neither is a string. */
 int gofmt_sprint(struct dbuf *out, const struct tval *args, size_t n)
 {
     struct pp p;
@@ -838,6 +911,7 @@ int gofmt_sprint(struct dbuf *out, const struct tval *args, size_t n)
     return p.err;
 }
 
+/* fmt.Sprintln: spaces between all operands, then a newline. */
 int gofmt_sprintln(struct dbuf *out, const struct tval *args, size_t n)
 {
     struct pp p;
@@ -852,6 +926,7 @@ int gofmt_sprintln(struct dbuf *out, const struct tval *args, size_t n)
     return p.err;
 }
 
+/* fmt of a reflect.Value operand with one verb. */
 int gofmt_value(struct dbuf *out, const struct tval *v, char verb)
 {
     struct pp p;
@@ -861,6 +936,7 @@ int gofmt_value(struct dbuf *out, const struct tval *v, char verb)
     return p.err;
 }
 
+/* fmt.tooLarge: widths and precisions beyond a million are refused. */
 static int too_large(long x)
 {
     return x > 1000000 || x < -1000000;
@@ -960,6 +1036,7 @@ static void arg_number(struct pp *p, size_t *argnum, const char *format, size_t 
     *i += 1;
 }
 
+/* fmt.Sprintf: pp.doPrintf with argument indexes, * and the error forms. */
 int gofmt_sprintf(struct dbuf *out, const char *format, size_t end, const struct tval *a,
                   size_t nargs)
 {

@@ -51,6 +51,7 @@ static const struct {
     {"with", ITEM_WITH},
 };
 
+/* Start lexing input with the given delimiters. */
 void lex_init(struct lexer *l, const char *input, size_t len, const char *ldelim,
               const char *rdelim, int emit_comment, int break_ok, int continue_ok)
 {
@@ -69,11 +70,13 @@ void lex_init(struct lexer *l, const char *input, size_t len, const char *ldelim
     l->state = ST_TEXT;
 }
 
+/* Go's lexer isSpace: the four ASCII spaces. */
 static int is_space(int32_t r)
 {
     return r == ' ' || r == '\t' || r == '\r' || r == '\n';
 }
 
+/* Go's isAlphaNumeric: '_', Unicode letters and digits. */
 static int is_alnum(int32_t r)
 {
     return r == '_' ||
@@ -86,18 +89,21 @@ static int has_prefix(const struct lexer *l, size_t at, const char *prefix, size
     return at <= l->len && l->len - at >= plen && memcmp(l->input + at, prefix, plen) == 0;
 }
 
+/* Is there a "- " trim marker at `at`? */
 static int has_left_trim(const struct lexer *l, size_t at)
 {
     return at <= l->len && l->len - at >= 2 && l->input[at] == '-' &&
            is_space((unsigned char)l->input[at + 1]);
 }
 
+/* Is there a " -" trim marker at `at`? */
 static int has_right_trim(const struct lexer *l, size_t at)
 {
     return at <= l->len && l->len - at >= 2 && is_space((unsigned char)l->input[at]) &&
            l->input[at + 1] == '-';
 }
 
+/* Consume the next rune (LEX_EOF at the end), counting lines. */
 static int32_t next(struct lexer *l)
 {
     size_t w;
@@ -114,6 +120,7 @@ static int32_t next(struct lexer *l)
     return (int32_t)r;
 }
 
+/* Step back one rune (never after EOF was seen, as in Go 1.19). */
 static void backup(struct lexer *l)
 {
     size_t w;
@@ -126,6 +133,7 @@ static void backup(struct lexer *l)
     }
 }
 
+/* The next rune, not consumed. */
 static int32_t peek(struct lexer *l)
 {
     int32_t r = next(l);
@@ -134,6 +142,7 @@ static int32_t peek(struct lexer *l)
     return r;
 }
 
+/* Number of newlines in s[0..n). */
 static int count_newlines(const char *s, size_t n)
 {
     int c = 0;
@@ -143,6 +152,7 @@ static int count_newlines(const char *s, size_t n)
     return c;
 }
 
+/* Queue an item for the parser. */
 static void push(struct lexer *l, enum item_type type, size_t pos, const char *val, size_t len,
                  int line)
 {
@@ -156,6 +166,7 @@ static void push(struct lexer *l, enum item_type type, size_t pos, const char *v
     l->qlen++;
 }
 
+/* Queue the text since the last item as an item of this type. */
 static void emit(struct lexer *l, enum item_type type)
 {
     push(l, type, l->start, l->input + l->start, l->pos - l->start, l->start_line);
@@ -163,6 +174,7 @@ static void emit(struct lexer *l, enum item_type type)
     l->start_line = l->line;
 }
 
+/* Skip the text since the last item, counting its newlines. */
 static void ignore(struct lexer *l)
 {
     l->line += count_newlines(l->input + l->start, l->pos - l->start);
@@ -170,11 +182,13 @@ static void ignore(struct lexer *l)
     l->start_line = l->line;
 }
 
+/* Is r one of the ASCII characters in valid? */
 static int contains_rune(const char *valid, int32_t r)
 {
     return r > 0 && r < 0x80 && strchr(valid, (int)r) != NULL;
 }
 
+/* Consume the next rune if it is in valid. */
 static int accept(struct lexer *l, const char *valid)
 {
     if (contains_rune(valid, next(l)))
@@ -183,6 +197,7 @@ static int accept(struct lexer *l, const char *valid)
     return 0;
 }
 
+/* Consume a run of runes from valid. */
 static void accept_run(struct lexer *l, const char *valid)
 {
     while (contains_rune(valid, next(l))) {
@@ -232,6 +247,7 @@ static int bad_number(struct lexer *l)
     return st;
 }
 
+/* Scan text up to the next left delimiter (trimming before "{{- "). */
 static int lex_text(struct lexer *l)
 {
     const char *hit = NULL;
@@ -276,6 +292,7 @@ static int at_right_delim(struct lexer *l, int *trim)
     return has_prefix(l, l->pos, l->rdelim, l->rdlen);
 }
 
+/* Length of the white space at `at`. */
 static size_t left_trim_length(const struct lexer *l, size_t at)
 {
     size_t e = at;
@@ -285,6 +302,7 @@ static size_t left_trim_length(const struct lexer *l, size_t at)
     return e - at;
 }
 
+/* Scan a left delimiter, or the start of a comment. */
 static int lex_left_delim(struct lexer *l)
 {
     size_t after;
@@ -303,6 +321,7 @@ static int lex_left_delim(struct lexer *l)
     return ST_INSIDE;
 }
 
+/* Scan a comment up to its end marker and the right delimiter. */
 static int lex_comment(struct lexer *l)
 {
     const char *end;
@@ -326,6 +345,7 @@ static int lex_comment(struct lexer *l)
     return ST_TEXT;
 }
 
+/* Scan a right delimiter (trimming after " -}}"). */
 static int lex_right_delim(struct lexer *l)
 {
     int trim = has_right_trim(l, l->pos);
@@ -343,6 +363,7 @@ static int lex_right_delim(struct lexer *l)
     return ST_TEXT;
 }
 
+/* Scan one element inside an action. */
 static int lex_inside_action(struct lexer *l)
 {
     int trim;
@@ -420,6 +441,7 @@ static int lex_inside_action(struct lexer *l)
     return errorf(l, "unrecognized character in action: %s", desc);
 }
 
+/* Scan a run of spaces (careful with " -}}"). */
 static int lex_space(struct lexer *l)
 {
     int spaces = 0;
@@ -459,10 +481,10 @@ static int at_terminator(struct lexer *l)
     return has_prefix(l, l->pos, l->rdelim, l->rdlen);
 }
 
+/* Scan an identifier, keyword, or true/false. */
 static int lex_identifier(struct lexer *l)
 {
     int32_t r;
-    char desc[32];
     size_t n;
     const char *word;
 
@@ -475,6 +497,7 @@ static int lex_identifier(struct lexer *l)
     word = l->input + l->start;
     n = l->pos - l->start;
     if (!at_terminator(l)) {
+        char desc[32];
         describe_rune(r, desc, sizeof(desc));
         return errorf(l, "bad character %s", desc);
     }
@@ -499,7 +522,6 @@ static int lex_identifier(struct lexer *l)
 static int lex_field_or_variable(struct lexer *l, enum item_type type)
 {
     int32_t r;
-    char desc[32];
 
     if (at_terminator(l)) {
         emit(l, type == ITEM_VARIABLE ? ITEM_VARIABLE : ITEM_DOT);
@@ -513,6 +535,7 @@ static int lex_field_or_variable(struct lexer *l, enum item_type type)
         }
     }
     if (!at_terminator(l)) {
+        char desc[32];
         describe_rune(r, desc, sizeof(desc));
         return errorf(l, "bad character %s", desc);
     }
@@ -520,6 +543,7 @@ static int lex_field_or_variable(struct lexer *l, enum item_type type)
     return ST_INSIDE;
 }
 
+/* Scan a variable; the '$' has been scanned. */
 static int lex_variable(struct lexer *l)
 {
     if (at_terminator(l)) {
@@ -529,6 +553,7 @@ static int lex_variable(struct lexer *l)
     return lex_field_or_variable(l, ITEM_VARIABLE);
 }
 
+/* Scan a character constant; the quote has been scanned. */
 static int lex_char(struct lexer *l)
 {
     for (;;) {
@@ -581,6 +606,7 @@ static int scan_number(struct lexer *l)
     return 1;
 }
 
+/* Scan a number or complex constant. */
 static int lex_number(struct lexer *l)
 {
     int32_t sign;
@@ -598,6 +624,7 @@ static int lex_number(struct lexer *l)
     return ST_INSIDE;
 }
 
+/* Scan a quoted string; the quote has been scanned. */
 static int lex_quote(struct lexer *l)
 {
     for (;;) {
@@ -617,6 +644,7 @@ static int lex_quote(struct lexer *l)
     return ST_INSIDE;
 }
 
+/* Scan a raw string; the backquote has been scanned. */
 static int lex_raw_quote(struct lexer *l)
 {
     for (;;) {
@@ -665,6 +693,7 @@ static int step(struct lexer *l)
     }
 }
 
+/* Run state functions until an item is ready and return it. */
 struct item lex_next(struct lexer *l)
 {
     struct item it;
@@ -685,6 +714,7 @@ struct item lex_next(struct lexer *l)
     return it;
 }
 
+/* Go's item.String: EOF, the error, <keyword>, or the quoted text. */
 int lex_item_describe(const struct item *it, struct dbuf *out)
 {
     int r;

@@ -9,6 +9,7 @@
 #include "strconv.h"
 #include "utf8.h"
 
+/* Allocate a node owned by its source text. */
 struct node *node_new(struct tsource *src, enum node_type type, size_t pos, int line)
 {
     struct node *n = calloc(1, sizeof(*n));
@@ -24,11 +25,12 @@ struct node *node_new(struct tsource *src, enum node_type type, size_t pos, int 
     return n;
 }
 
+/* Append a node to a vector. */
 int node_push(struct nodevec *v, struct node *n)
 {
     if (v->len == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 4;
-        struct node **p = realloc(v->v, cap * sizeof(*p));
+        struct node **p = realloc(v->v, cap * sizeof(struct node *));
         if (p == NULL)
             return VALS_ENOMEM;
         v->v = p;
@@ -38,6 +40,7 @@ int node_push(struct nodevec *v, struct node *n)
     return 0;
 }
 
+/* Split a dotted name into its parts. */
 int node_split_names(const char *s, size_t len, int drop_first_dot, char ***names, size_t *n)
 {
     size_t count = 1, k = 0, start;
@@ -71,6 +74,7 @@ int node_split_names(const char *s, size_t len, int drop_first_dot, char ***name
     return 0;
 }
 
+/* Free an array of names. */
 static void free_names(char **names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -113,6 +117,7 @@ static void node_free(struct node *n)
     free(n);
 }
 
+/* Free every node made from src. */
 void node_free_all(struct tsource *src)
 {
     struct node *n = src->nodes, *next;
@@ -125,6 +130,7 @@ void node_free_all(struct tsource *src)
     src->nodes = NULL;
 }
 
+/* Append names joined by dots (with a leading dot for fields). */
 static int add_names(struct dbuf *out, char **names, size_t n, int leading_dot)
 {
     int r = 0;
@@ -138,6 +144,7 @@ static int add_names(struct dbuf *out, char **names, size_t n, int leading_dot)
     return r;
 }
 
+/* Go's PipeNode.String: "$x := a | b". */
 static int pipe_string(const struct node *p, struct dbuf *out)
 {
     int r = 0;
@@ -174,6 +181,7 @@ static int operand_string(const struct node *n, struct dbuf *out)
     return r != 0 ? r : dbuf_addc(out, ')');
 }
 
+/* Go's Node.String for every node type. */
 int node_string(const struct node *n, struct dbuf *out)
 {
     int r = 0;
@@ -301,6 +309,7 @@ static int text_is_space(const char *s, size_t len)
     return 1;
 }
 
+/* Go's parse.IsEmptyTree. */
 int node_is_empty_tree(const struct node *n)
 {
     if (n == NULL)

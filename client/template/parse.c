@@ -89,6 +89,7 @@ static const char *quoted(struct dbuf *b, const char *s, size_t n)
     return b->p;
 }
 
+/* Go's item.String of a token, for messages. */
 static const char *describe(struct dbuf *b, const struct item *it)
 {
     dbuf_reset(b);
@@ -97,6 +98,7 @@ static const char *describe(struct dbuf *b, const struct item *it)
     return b->p;
 }
 
+/* Go's Node.String of a node, for messages. */
 static const char *node_text(struct dbuf *b, const struct node *n)
 {
     dbuf_reset(b);
@@ -105,6 +107,7 @@ static const char *node_text(struct dbuf *b, const struct node *n)
     return b->p;
 }
 
+/* Go's Tree.next: the next token, from the look-ahead first. */
 static struct item next(struct parser *p)
 {
     if (p->peek_count > 0)
@@ -114,17 +117,20 @@ static struct item next(struct parser *p)
     return p->token[p->peek_count];
 }
 
+/* Go's Tree.backup: push back one token. */
 static void backup(struct parser *p)
 {
     p->peek_count++;
 }
 
+/* Go's Tree.backup2: push back two tokens. */
 static void backup2(struct parser *p, struct item t1)
 {
     p->token[1] = t1;
     p->peek_count = 2;
 }
 
+/* Go's Tree.backup3: push back three tokens. */
 static void backup3(struct parser *p, struct item t2, struct item t1)
 {
     p->token[1] = t1;
@@ -132,6 +138,7 @@ static void backup3(struct parser *p, struct item t2, struct item t1)
     p->peek_count = 3;
 }
 
+/* Go's Tree.peek: the next token, not consumed. */
 static struct item peek(struct parser *p)
 {
     if (p->peek_count > 0)
@@ -141,6 +148,7 @@ static struct item peek(struct parser *p)
     return p->token[0];
 }
 
+/* The next token that is not a space. */
 static struct item next_non_space(struct parser *p)
 {
     struct item t;
@@ -151,6 +159,7 @@ static struct item next_non_space(struct parser *p)
     return t;
 }
 
+/* The next token that is not a space, not consumed. */
 static struct item peek_non_space(struct parser *p)
 {
     struct item t = next_non_space(p);
@@ -178,6 +187,7 @@ static void unexpected(struct parser *p, const struct item *tok, const char *con
     dbuf_free(&b);
 }
 
+/* Consume a token of the given type or fail. */
 static int expect(struct parser *p, enum item_type type, const char *context, struct item *out)
 {
     *out = next_non_space(p);
@@ -188,11 +198,13 @@ static int expect(struct parser *p, enum item_type type, const char *context, st
     return 0;
 }
 
+/* Is name a builtin or a registered function? */
 static int has_function(const struct parser *p, const char *name, size_t len)
 {
     return builtin_find(name, len) != NULL || tmpl_find_func(p->set, name, len) != NULL;
 }
 
+/* A node of this parse, or an out-of-memory failure. */
 static struct node *new_node(struct parser *p, enum node_type type, size_t pos, int line)
 {
     struct node *n = node_new(p->src, type, pos, line);
@@ -202,6 +214,7 @@ static struct node *new_node(struct parser *p, enum node_type type, size_t pos, 
     return n;
 }
 
+/* Append a node to a vector, or fail. */
 static int append(struct parser *p, struct nodevec *v, struct node *n)
 {
     if (node_push(v, n) != 0) {
@@ -211,6 +224,7 @@ static int append(struct parser *p, struct nodevec *v, struct node *n)
     return 0;
 }
 
+/* Declare a variable name for useVar checks. */
 static int push_var(struct parser *p, const char *name, size_t len)
 {
     if (p->nvars == p->capvars) {
@@ -248,6 +262,7 @@ static int start_parse(struct parser *p, const struct parser *parent, const char
     return 0;
 }
 
+/* Free a parser's variable list and name. */
 static void stop_parse(struct parser *p)
 {
     free(p->vars);
@@ -333,6 +348,7 @@ static char *unquote_name(struct parser *p, const struct item *tok)
     return s;
 }
 
+/* A VARIABLE node for "$x.a.b". */
 static struct node *new_variable(struct parser *p, size_t pos, const char *s, size_t len)
 {
     struct node *n = new_node(p, NODE_VARIABLE, pos, 0);
@@ -344,6 +360,7 @@ static struct node *new_variable(struct parser *p, size_t pos, const char *s, si
     return n;
 }
 
+/* A FIELD node for ".a.b". */
 static struct node *new_field(struct parser *p, size_t pos, const char *s, size_t len)
 {
     struct node *n = new_node(p, NODE_FIELD, pos, 0);
@@ -418,9 +435,7 @@ static struct node *new_number(struct parser *p, const struct item *tok)
             is_uint = 1;
         if (strconv_parse_int(text, len, &i) == 0)
             is_int = 1;
-        if (is_int) {
-            is_float = 1;
-        } else if (is_uint) {
+        if (is_int || is_uint) {
             is_float = 1;
         } else if (strconv_parse_float(text, len, &f) == 0) {
             if (strcspn(text, ".eEpP") >= len) {
@@ -605,12 +620,13 @@ static struct node *operand(struct parser *p)
 /* command: operand (space operand)* */
 static struct node *command(struct parser *p)
 {
-    struct node *cmd = new_node(p, NODE_COMMAND, peek_non_space(p).pos, 0), *op;
-    struct item tok;
+    struct node *cmd = new_node(p, NODE_COMMAND, peek_non_space(p).pos, 0);
 
     if (cmd == NULL)
         return NULL;
     for (;;) {
+        struct node *op;
+        struct item tok;
         peek_non_space(p);
         op = operand(p);
         if (p->failed)
@@ -635,6 +651,7 @@ static struct node *command(struct parser *p)
     return cmd;
 }
 
+/* Go's checkPipeline: non-empty, and later stages must be executable. */
 static int check_pipeline(struct parser *p, struct node *pipe, const char *context)
 {
     if (pipe->u.pipe.cmds.len == 0) {
@@ -660,13 +677,13 @@ static int check_pipeline(struct parser *p, struct node *pipe, const char *conte
 /* pipeline: declarations? command ('|' command)* */
 static struct node *pipeline(struct parser *p, const char *context, enum item_type end)
 {
-    struct item tok = peek_non_space(p), v;
+    struct item tok = peek_non_space(p);
     struct node *pipe = new_node(p, NODE_PIPE, tok.pos, tok.line), *n;
 
     if (pipe == NULL)
         return NULL;
     for (;;) { /* declarations */
-        v = peek_non_space(p);
+        struct item v = peek_non_space(p);
         if (v.type != ITEM_VARIABLE)
             break;
         next(p);
@@ -787,16 +804,19 @@ out:
     return p->failed ? NULL : n;
 }
 
+/* {{if pipeline}} ... {{else if ...}} ... {{end}} */
 static struct node *if_control(struct parser *p)
 {
     return parse_control(p, NODE_IF, "if");
 }
 
+/* {{with pipeline}} ... {{else with ...}} ... {{end}} */
 static struct node *with_control(struct parser *p)
 {
     return parse_control(p, NODE_WITH, "with");
 }
 
+/* {{break}} and {{continue}}, only inside range. */
 static struct node *break_or_continue(struct parser *p, const struct item *kw, int is_break)
 {
     struct item tok = next_non_space(p);
@@ -813,6 +833,7 @@ static struct node *break_or_continue(struct parser *p, const struct item *kw, i
     return new_node(p, is_break ? NODE_BREAK : NODE_CONTINUE, kw->pos, kw->line);
 }
 
+/* {{else}}, or the else of {{else if}} / {{else with}}. */
 static struct node *else_control(struct parser *p)
 {
     struct item pk = peek_non_space(p), tok;
@@ -824,6 +845,7 @@ static struct node *else_control(struct parser *p)
     return new_node(p, NODE_ELSE, tok.pos, tok.line);
 }
 
+/* {{end}} */
 static struct node *end_control(struct parser *p)
 {
     struct item tok;
@@ -833,6 +855,7 @@ static struct node *end_control(struct parser *p)
     return new_node(p, NODE_END, tok.pos, 0);
 }
 
+/* The quoted name after template, block or define. */
 static char *template_name(struct parser *p, const struct item *tok, const char *context)
 {
     if (tok->type == ITEM_STRING || tok->type == ITEM_RAW_STRING)
@@ -841,6 +864,7 @@ static char *template_name(struct parser *p, const struct item *tok, const char 
     return NULL;
 }
 
+/* A TEMPLATE node (owns name). */
 static struct node *new_template(struct parser *p, const struct item *tok, char *name,
                                  struct node *pipe)
 {
@@ -1069,6 +1093,7 @@ static void parse_top(struct parser *p)
     dbuf_free(&b);
 }
 
+/* Go's Template.Parse: parse a text and add its templates to the set. */
 int parse_text(struct tmpl *t, const char *text, size_t len, struct verr *e)
 {
     struct tsource *src;

@@ -27,6 +27,24 @@
  *    They also return a copy of the result in *out.
  *  - Errors (Go panics and returned errors alike) are reported with tmpl_call_fail and
  *    read like Go's, e.g. "wrong type for value; expected string; got int".
+ *
+ * Known differences from Sprig 3.2.3 under Go (each also noted where it is implemented):
+ *  - keys/values list each map's entries sorted by key (Go: random order).
+ *  - An int parameter accepts int64 values too (Go refuses "expected int; got int64"), and a
+ *    constant of the wrong type reports "wrong type for value" (Go: "expected string;
+ *    found 3"), because functions see values, not template syntax.
+ *  - Regular expressions run on PCRE2: every RE2 pattern matches as in Go, but patterns Go
+ *    rejects (backreferences, lookaround) are accepted; syntax error texts are Go's for
+ *    missing/unexpected parentheses, brackets and repetition, PCRE2's otherwise.
+ *  - fromJson/mustFromJson error texts are rmk's JSON reader's, not encoding/json's.
+ *  - now prints without Go's monotonic clock suffix (" m=+0.0001").
+ *  - getHostByName fails with "lookup NAME: REASON" (Sprig panics with "invalid argument to
+ *    Intn"); it needs a resolver (DNS or /etc/hosts).
+ *  - semver returns a map: .Major, .Prerelease, ... work, methods with arguments (.Compare)
+ *    do not, and the engine prints it as a map unless it uses sprig_format_value.
+ *  - bcrypt/htpasswd fail on a password containing a NUL byte (C strings).
+ *  - until/untilStep refuse ranges of more than 10 million elements.
+ *  - Sprig's plain functions panic where the must* variants return errors; both are errors.
  */
 #ifndef VALS_SPRIG_H
 #define VALS_SPRIG_H

@@ -220,7 +220,7 @@ int sprig_parse_float(const char *s, size_t len, double *out)
 {
     char buf[512];
     size_t i = 0, o = 0, digits = 0;
-    int hex = 0, neg = 0, sawexp = 0;
+    int hex = 0, sawexp = 0;
 
     *out = 0;
     if (len == 0 || len >= sizeof(buf))
@@ -228,6 +228,7 @@ int sprig_parse_float(const char *s, size_t len, double *out)
     /* special values: [+-]inf, [+-]infinity, nan */
     {
         size_t j = 0;
+        int neg = 0;
         if (s[0] == '+' || s[0] == '-') {
             neg = s[0] == '-';
             j = 1;

@@ -28,8 +28,7 @@ static int is_alphabet(int32_t r)
         return 0;
     if (r < 0x3400)
         return 1;
-    if ((r >= 0x4E00 && r <= 0x9FCC) || (r >= 0x3400 && r <= 0x4D85) ||
-        (r >= 0x20000 && r <= 0x2B81D))
+    if ((r >= 0x4E00 && r <= 0x9FCC) || r <= 0x4D85 || (r >= 0x20000 && r <= 0x2B81D))
         return 0;
     return 1;
 }
@@ -280,7 +279,7 @@ SPRIG_FN(sprig_camelcase)
     struct sstr s;
     struct dbuf b = DBUF_INIT;
     size_t i = 0, w = 0;
-    int32_t r0 = 0, r1;
+    int32_t r0 = 0;
     int r;
 
     if ((r = sprig_arg_str(call, argv[0], &s)) != 0)
@@ -301,7 +300,7 @@ SPRIG_FN(sprig_camelcase)
             r = sprig_utf8_put(&b, r0);
     } else {
         while (r == 0 && i < s.len) {
-            r1 = r0;
+            int32_t r1 = r0;
             r0 = sprig_utf8_decode(s.p + i, s.len - i, &w);
             i += w;
             if (is_connector(r0) && is_connector(r1)) {

@@ -195,11 +195,12 @@ static size_t *sorted_entries(const struct doc *m, size_t *n)
 SPRIG_FN(sprig_keys)
 {
     struct doc *l, *m;
-    int r;
 
-    for (int i = 0; i < argc; i++)
-        if ((r = sprig_arg_map(call, argv[i], &m)) != 0)
+    for (int i = 0; i < argc; i++) {
+        int r = sprig_arg_map(call, argv[i], &m);
+        if (r != 0)
             return r;
+    }
     l = sprig_tagged(doc_list(), "[]string");
     for (int i = 0; l != NULL && i < argc; i++) {
         size_t n, *idx;
@@ -400,11 +401,12 @@ static int merge(struct tmpl_call *call, struct doc *const *argv, int argc, stru
                  int overwrite)
 {
     struct doc *dst, *src, *fresh = NULL;
-    int r;
 
-    for (int i = 0; i < argc; i++)
-        if ((r = sprig_arg_map(call, argv[i], &src)) != 0)
+    for (int i = 0; i < argc; i++) {
+        int r = sprig_arg_map(call, argv[i], &src);
+        if (r != 0)
             return r;
+    }
     sprig_arg_map(call, argv[0], &dst);
     for (int i = 1; i < argc; i++) {
         sprig_arg_map(call, argv[i], &src);

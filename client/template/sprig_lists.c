@@ -367,10 +367,10 @@ SPRIG_FN(sprig_must_slice)
 SPRIG_FN(sprig_concat)
 {
     struct doc *l = doc_list();
-    int r;
 
     for (int i = 0; l != NULL && i < argc; i++) {
-        if ((r = need_list(call, argv[i], "Cannot concat type %s as list")) != 0) {
+        int r = need_list(call, argv[i], "Cannot concat type %s as list");
+        if (r != 0) {
             doc_free(l);
             return r;
         }

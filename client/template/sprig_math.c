@@ -42,8 +42,9 @@ SPRIG_FN(sprig_atoi)
 
     if ((r = sprig_arg_str(call, argv[0], &s)) != 0)
         return r;
-    if (sprig_parse_int(s.p, s.len, 10, &v) != 0)
-        v = 0; /* Sprig drops Atoi's error */
+    /* Sprig drops Atoi's error but keeps its value: 0, or the clamped value when out of
+     * range */
+    sprig_parse_int(s.p, s.len, 10, &v);
     return sprig_ret_int(call, out, v, NULL);
 }
 
@@ -453,11 +454,12 @@ SPRIG_FN(sprig_until_step)
     int64_t a[3];
     const char *err;
     struct doc *v;
-    int r;
 
-    for (int i = 0; i < 3; i++)
-        if ((r = sprig_arg_int(call, argv[i], &a[i])) != 0)
+    for (int i = 0; i < 3; i++) {
+        int r = sprig_arg_int(call, argv[i], &a[i]);
+        if (r != 0)
             return r;
+    }
     v = until_step(a[0], a[1], a[2], &err);
     return v != NULL ? sprig_ret_doc(call, out, v) : tmpl_call_fail(call, "%s", err);
 }

@@ -27,11 +27,11 @@ static long str_index(const char *s, size_t len, const char *sep, size_t seplen)
 /* Fetch string arguments argv[first..first+n-1]. */
 static int str_args(struct tmpl_call *call, struct doc *const *argv, int n, struct sstr *s)
 {
-    int r;
-
-    for (int i = 0; i < n; i++)
-        if ((r = sprig_arg_str(call, argv[i], &s[i])) != 0)
+    for (int i = 0; i < n; i++) {
+        int r = sprig_arg_str(call, argv[i], &s[i]);
+        if (r != 0)
             return r;
+    }
     return 0;
 }
 
@@ -764,13 +764,20 @@ static struct doc *split_parts(struct sstr s, struct sstr sep, int64_t n)
     if (list == NULL || n == 0)
         return list;
     if (sep.len == 0) { /* explode into runes, the last part takes the rest */
-        int64_t k = 0;
+        int64_t k = 0, runes = 0;
+        for (size_t j = 0, w; j < s.len; j += w, runes++)
+            sprig_utf8_decode(s.p + j, s.len - j, &w);
+        if (n < 0 || n > runes)
+            n = runes;
         while (i < s.len) {
             size_t w;
-            sprig_utf8_decode(s.p + i, s.len - i, &w);
-            if (n > 0 && k == n - 1)
+            int32_t r = sprig_utf8_decode(s.p + i, s.len - i, &w);
+            int last = k == n - 1;
+            if (last)
                 w = s.len - i;
-            if (sprig_list_push_str(list, s.p + i, w) != 0)
+            /* Go's explode turns an invalid byte into U+FFFD (but not in the rest) */
+            if (sprig_list_push_str(list, !last && r == SPRIG_RUNE_ERROR ? "\xEF\xBF\xBD" : s.p + i,
+                                    !last && r == SPRIG_RUNE_ERROR ? 3 : w) != 0)
                 return NULL;
             i += w;
             k++;

@@ -502,7 +502,7 @@ static void time_date(struct sprig_time *t, int64_t year, int64_t month, int64_t
                       int64_t min, int64_t sec, int64_t nsec)
 {
     struct sprig_zone z;
-    int64_t unix, utc;
+    int64_t unix;
 
     month -= 1;
     year += fdiv(month, 12);
@@ -513,7 +513,7 @@ static void time_date(struct sprig_time *t, int64_t year, int64_t month, int64_t
            min * 60 + sec;
     sprig_time_zone(t, unix, &z);
     if (z.offset != 0) {
-        utc = unix - z.offset;
+        int64_t utc = unix - z.offset;
         if (utc < z.start || utc >= z.end)
             sprig_time_zone(t, utc, &z);
         unix -= z.offset;
@@ -1073,7 +1073,7 @@ int sprig_time_from_doc(const struct doc *d, struct sprig_time *t)
 {
     const char *s, *loc;
     int64_t year = 0, v[5];
-    int neg = 0, off, nsec = 0, digits = 0;
+    int neg = 0, off, nsec = 0;
     size_t i = 0, n;
 
     if (!sprig_is_time(d))
@@ -1100,6 +1100,7 @@ int sprig_time_from_doc(const struct doc *d, struct sprig_time *t)
         i += 2;
     }
     if (i < n && s[i] == '.') {
+        int digits = 0;
         i++;
         while (i < n && s[i] >= '0' && s[i] <= '9') {
             nsec = nsec * 10 + (s[i++] - '0');

@@ -253,7 +253,7 @@ static size_t *sorted_keys(const struct doc *d, size_t *n)
 
 int sprig_format_value(const struct doc *d, struct dbuf *out)
 {
-    int r = 0;
+    int r;
 
     if (d == NULL)
         return dbuf_adds(out, "<nil>");

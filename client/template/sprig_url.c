@@ -77,6 +77,7 @@ static int unescape(const char *s, size_t n, enum enc mode, struct dbuf *out, ch
         if (s[i] == '%') {
             if (i + 2 >= n || !ishex(s[i + 1]) || !ishex(s[i + 2])) {
                 struct dbuf q = DBUF_INIT;
+                /* cppcheck-suppress knownConditionTrueFalse ; false when a digit is bad */
                 sprig_go_quote(s + i, n - i > 3 ? 3 : n - i, &q);
                 snprintf(err, errlen, "invalid URL escape %s", q.p);
                 dbuf_free(&q);
@@ -435,7 +436,6 @@ SPRIG_FN(sprig_url_join)
     struct sstr scheme, host, path, query, opaque, fragment, userinfo;
     struct url user;
     struct dbuf b = DBUF_INIT;
-    char err[256];
     int r;
 
     memset(&user, 0, sizeof(user));
@@ -450,6 +450,7 @@ SPRIG_FN(sprig_url_join)
         return r;
     if (userinfo.len > 0) {
         struct dbuf tmp = DBUF_INIT;
+        char err[256];
         if (dbuf_adds(&tmp, "proto://") != 0 || dbuf_add(&tmp, userinfo.p, userinfo.len) != 0 ||
             dbuf_adds(&tmp, "@host") != 0) {
             dbuf_free(&tmp);

@@ -72,6 +72,7 @@ static int escaped_rune(struct dbuf *out, uint32_t r, char quote, int ascii_only
     return dbuf_add(out, tmp, n);
 }
 
+/* Append s as a Go double-quoted string literal (strconv.Quote, QuoteToASCII). */
 int strconv_quote(struct dbuf *out, const char *s, size_t n, char quote, int ascii_only)
 {
     int r = dbuf_addc(out, quote);
@@ -94,6 +95,7 @@ int strconv_quote(struct dbuf *out, const char *s, size_t n, char quote, int asc
     return r != 0 ? r : dbuf_addc(out, quote);
 }
 
+/* Append r as a Go character literal (strconv.QuoteRune, QuoteRuneToASCII). */
 int strconv_quote_rune(struct dbuf *out, uint32_t c, int ascii_only)
 {
     int r = dbuf_addc(out, '\'');
@@ -105,6 +107,7 @@ int strconv_quote_rune(struct dbuf *out, uint32_t c, int ascii_only)
     return r != 0 ? r : dbuf_addc(out, '\'');
 }
 
+/* Can s be written as a raw `...` literal (strconv.CanBackquote)? */
 int strconv_can_backquote(const char *s, size_t n)
 {
     size_t i = 0, w;
@@ -137,6 +140,7 @@ static int unhex(char c)
     return -1;
 }
 
+/* Decode one character of a quoted literal (strconv.UnquoteChar). */
 int strconv_unquote_char(const char *s, size_t n, char quote, uint32_t *r, int *multibyte,
                          size_t *used)
 {
@@ -243,6 +247,7 @@ int strconv_unquote_char(const char *s, size_t n, char quote, uint32_t *r, int *
     }
 }
 
+/* Decode a "..." `...` or '...' literal (strconv.Unquote). */
 int strconv_unquote(const char *s, size_t n, struct dbuf *out)
 {
     char quote;
@@ -330,6 +335,7 @@ static int underscore_ok(const char *s, size_t n)
     return saw != '_';
 }
 
+/* strconv.ParseUint(s, 0, 64): base prefixes and underscores. */
 int strconv_parse_uint(const char *s0, size_t n0, uint64_t *v)
 {
     const char *s = s0;
@@ -393,6 +399,7 @@ int strconv_parse_uint(const char *s0, size_t n0, uint64_t *v)
     return 0;
 }
 
+/* strconv.ParseInt(s, 0, 64). */
 int strconv_parse_int(const char *s, size_t n, int64_t *v)
 {
     int neg = 0, r;
@@ -444,9 +451,8 @@ static size_t read_float(const char *s, size_t n, int *hex)
             if (sawdot)
                 break;
             sawdot = 1;
-        } else if (c >= '0' && c <= '9') {
-            sawdigits = 1;
-        } else if (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
+        } else if ((c >= '0' && c <= '9') ||
+                   (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')) {
             sawdigits = 1;
         } else {
             break;
@@ -483,17 +489,18 @@ static size_t common_prefix_ci(const char *s, size_t n, const char *w)
     return i;
 }
 
+/* strconv.ParseFloat(s, 64): decimal and hexadecimal floats, inf and nan. */
 int strconv_parse_float(const char *s, size_t n, double *v)
 {
-    char small[128], *buf = small;
-    size_t len, o = 0, k;
+    char small[128], *buf;
+    size_t len, o = 0;
     int hex;
 
     *v = 0;
     /* special values: [+-]inf, [+-]infinity, nan (any case) */
     if (n > 0) {
         size_t ns = (s[0] == '+' || s[0] == '-') ? 1 : 0;
-        k = common_prefix_ci(s + ns, n - ns, "infinity");
+        size_t k = common_prefix_ci(s + ns, n - ns, "infinity");
         if ((k == 3 || k == 8) && ns + k == n) {
             *v = s[0] == '-' ? -INFINITY : INFINITY;
             return 0;
@@ -506,7 +513,8 @@ int strconv_parse_float(const char *s, size_t n, double *v)
     len = read_float(s, n, &hex);
     if (len == 0 || len != n)
         return STRCONV_ESYNTAX;
-    if (len >= sizeof(small) && (buf = malloc(len + 1)) == NULL)
+    buf = len < sizeof(small) ? small : malloc(len + 1);
+    if (buf == NULL)
         return STRCONV_ESYNTAX;
     for (size_t i = 0; i < len; i++)
         if (s[i] != '_')

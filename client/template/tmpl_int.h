@@ -27,17 +27,21 @@ struct funclib {
 
 struct tmpl {
     char *name;
-    struct tdef *defs;
+    struct tdef **defs; /* pointers: a running execution keeps its tdef across additions */
     size_t ndefs, capdefs;
     struct funclib *libs;
     size_t nlibs;
+    const struct tmpl_func **index; /* hash of the functions by name, built on first use */
+    size_t index_size;              /* a power of two, or 0 */
+    struct doc *graveyard;          /* map contents replaced by functions, freed after execution */
     void *userdata;
     enum tmpl_missingkey missingkey;
     char *ldelim, *rdelim;
     struct tsource *sources; /* every parsed text, kept until tmpl_free */
     struct tmpl_limits limits;
-    int active_depth;     /* {{template}} depth of the execution in progress, or -1 */
-    uintptr_t stack_base; /* stack address where that execution started */
+    int active_depth;         /* {{template}} depth of the execution in progress, or -1 */
+    uintptr_t stack_base;     /* stack address where that execution started */
+    unsigned long long steps; /* work done by that execution and the ones it started */
 };
 
 /* tmpl.c: the named template, or NULL. */
@@ -45,7 +49,7 @@ struct tdef *tmpl_lookup(const struct tmpl *t, const char *name);
 /* tmpl.c: add or replace a named template (Go's AddParseTree rules). */
 int tmpl_define(struct tmpl *t, const char *name, struct node *root, struct tsource *src);
 /* tmpl.c: an added function (the latest registration wins), or NULL. */
-const struct tmpl_func *tmpl_find_func(const struct tmpl *t, const char *name, size_t len);
+const struct tmpl_func *tmpl_find_func(struct tmpl *t, const char *name, size_t len);
 
 /* parse.c: parse one text into the set (Go's Template.Parse). */
 int parse_text(struct tmpl *t, const char *text, size_t len, struct verr *e);

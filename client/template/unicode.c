@@ -20,6 +20,7 @@ static int in_table(const uint32_t (*tab)[2], size_t n, uint32_t r)
     return 0;
 }
 
+/* unicode.IsLetter */
 int unicode_is_letter(uint32_t r)
 {
     if (r < 0x80)
@@ -27,6 +28,7 @@ int unicode_is_letter(uint32_t r)
     return in_table(unicode_letter_tab, unicode_letter_tab_len, r);
 }
 
+/* unicode.IsDigit */
 int unicode_is_digit(uint32_t r)
 {
     if (r < 0x80)
@@ -34,6 +36,7 @@ int unicode_is_digit(uint32_t r)
     return in_table(unicode_digit_tab, unicode_digit_tab_len, r);
 }
 
+/* unicode.IsPrint */
 int unicode_is_print(uint32_t r)
 {
     if (r < 0x80)

@@ -3,6 +3,7 @@
  */
 #include "utf8.h"
 
+/* Decode the first rune (Go's utf8.DecodeRune). */
 uint32_t utf8_decode(const char *str, size_t n, size_t *width)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -50,6 +51,7 @@ uint32_t utf8_decode(const char *str, size_t n, size_t *width)
     return r;
 }
 
+/* Decode the last rune (Go's utf8.DecodeLastRune). */
 uint32_t utf8_decode_last(const char *str, size_t n, size_t *width)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -77,6 +79,7 @@ uint32_t utf8_decode_last(const char *str, size_t n, size_t *width)
     return r;
 }
 
+/* Encode a rune, U+FFFD for invalid ones (Go's utf8.EncodeRune). */
 size_t utf8_encode(uint32_t r, char *out)
 {
     unsigned char *o = (unsigned char *)out;
@@ -105,6 +108,7 @@ size_t utf8_encode(uint32_t r, char *out)
     return 4;
 }
 
+/* Count runes; each invalid byte counts as one (Go's utf8.RuneCount). */
 size_t utf8_count(const char *s, size_t n)
 {
     size_t count = 0, i = 0, w;
@@ -121,11 +125,13 @@ size_t utf8_count(const char *s, size_t n)
     return count;
 }
 
+/* Is r a Unicode scalar value (not a surrogate, not above U+10FFFF)? */
 int utf8_valid_rune(uint32_t r)
 {
     return r <= UTF8_MAX_RUNE && !(r >= 0xD800 && r <= 0xDFFF);
 }
 
+/* Is s valid UTF-8? */
 int utf8_valid(const char *s, size_t n)
 {
     size_t i = 0, w;

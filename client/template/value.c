@@ -2,6 +2,7 @@
  * value.c - executor values: boxes, kinds, type names, lists and truth (see value.h).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "valsd/errors.h"
 #include "lib/dbuf.h"
@@ -12,13 +13,7 @@ const struct doc value_null_doc = {.type = DOC_NULL};
 const struct doc value_true_doc = {.type = DOC_BOOL, .v.b = 1};
 const struct doc value_false_doc = {.type = DOC_BOOL, .v.b = 0};
 
-struct tval value_invalid(void)
-{
-    struct tval v = {0};
-
-    return v;
-}
-
+/* A value referring to a document owned elsewhere. */
 struct tval value_borrow(const struct doc *d, int iface)
 {
     struct tval v = {0};
@@ -30,6 +25,7 @@ struct tval value_borrow(const struct doc *d, int iface)
     return v;
 }
 
+/* A value owning d through a new box. */
 int value_own(struct doc *d, struct tval *out)
 {
     struct tbox *b;
@@ -50,6 +46,7 @@ int value_own(struct doc *d, struct tval *out)
     return 0;
 }
 
+/* A string value taking the bytes of b. */
 int value_own_dbuf(struct dbuf *b, struct tval *out)
 {
     struct doc *d = doc_new(DOC_STR);
@@ -67,11 +64,13 @@ int value_own_dbuf(struct dbuf *b, struct tval *out)
     return value_own(d, out);
 }
 
+/* A new int value. */
 int value_new_int(int64_t i, struct tval *out)
 {
     return value_own(doc_int(i), out);
 }
 
+/* A new uint64 (or uint8) value. */
 int value_new_uint(uint64_t u, int u8, struct tval *out)
 {
     struct doc *d = doc_new(DOC_UINT);
@@ -84,27 +83,20 @@ int value_new_uint(uint64_t u, int u8, struct tval *out)
     return r;
 }
 
+/* A bool value (static documents, no allocation). */
 struct tval value_bool(int b)
 {
     return value_borrow(b ? &value_true_doc : &value_false_doc, 0);
 }
 
-struct tval value_ref(const struct tval *v)
+/* Free a box and its document (the last reference was dropped). */
+void value_box_free(struct tbox *b)
 {
-    if (v->box != NULL)
-        v->box->refs++;
-    return *v;
+    doc_free(b->d);
+    free(b);
 }
 
-void value_release(struct tval *v)
-{
-    if (v->box != NULL && --v->box->refs == 0) {
-        doc_free(v->box->d);
-        free(v->box);
-    }
-    *v = value_invalid();
-}
-
+/* A value for a node inside v, sharing v's box. */
 struct tval value_child(const struct tval *v, const struct doc *d, int iface)
 {
     struct tval c = value_borrow(d, iface);
@@ -116,6 +108,7 @@ struct tval value_child(const struct tval *v, const struct doc *d, int iface)
     return c;
 }
 
+/* reflect.Value.Kind() of v. */
 enum vkind value_kind(const struct tval *v)
 {
     if (v->d == NULL)
@@ -126,6 +119,9 @@ enum vkind value_kind(const struct tval *v)
     case DOC_BOOL:
         return VK_BOOL;
     case DOC_INT:
+        /* Sprig tags unsigned results it keeps in a DOC_INT ("go:uint64") */
+        if (v->d->tag != NULL && strncmp(v->d->tag, "go:uint", 7) == 0)
+            return VK_UINT;
         return VK_INT;
     case DOC_UINT:
         return VK_UINT;
@@ -143,11 +139,13 @@ enum vkind value_kind(const struct tval *v)
     }
 }
 
+/* Is v an interface holding nil? */
 int value_is_nil_iface(const struct tval *v)
 {
     return v->d != NULL && v->iface && v->d->type == DOC_NULL;
 }
 
+/* Go's indirectInterface: the value inside an interface. */
 struct tval value_unwrap(struct tval v)
 {
     if (v.d == NULL || !v.iface)
@@ -160,9 +158,23 @@ struct tval value_unwrap(struct tval v)
     return v;
 }
 
+/* The Go type a "go:TYPE" tag names (Sprig results such as int64 or []string), or NULL. */
+static const char *tag_type(const struct doc *d)
+{
+    if (d->tag == NULL || strncmp(d->tag, "go:", 3) != 0)
+        return NULL;
+    if (strncmp(d->tag, "go:time.Time|", 13) == 0)
+        return "time.Time";
+    return d->tag + 3;
+}
+
 /* Go type names of the dynamic types documents have. */
 static const char *doc_go_type(const struct doc *d, int u8)
 {
+    const char *tagged = tag_type(d);
+
+    if (tagged != NULL)
+        return tagged;
     switch (d->type) {
     case DOC_BOOL:
         return "bool";
@@ -184,6 +196,7 @@ static const char *doc_go_type(const struct doc *d, int u8)
     }
 }
 
+/* reflect.Value.Type().String() of v. */
 const char *value_type_name(const struct tval *v)
 {
     if (v->d == NULL)
@@ -193,6 +206,7 @@ const char *value_type_name(const struct tval *v)
     return doc_go_type(v->d, v->u8);
 }
 
+/* The type of the value inside (what %T prints). */
 const char *value_dyn_type_name(const struct tval *v)
 {
     if (v->d == NULL)
@@ -200,24 +214,44 @@ const char *value_dyn_type_name(const struct tval *v)
     return doc_go_type(v->d, v->u8);
 }
 
+/* Do the container's elements have the static type interface{}? */
+int value_elem_iface(const struct doc *container)
+{
+    const char *t = tag_type(container), *elem;
+
+    if (t == NULL)
+        return 1;
+    if (strncmp(t, "[]", 2) == 0)
+        elem = t + 2;
+    else if (strncmp(t, "map[", 4) == 0 && (elem = strchr(t, ']')) != NULL)
+        elem++;
+    else
+        return 1;
+    return strcmp(elem, "interface {}") == 0;
+}
+
+/* Length of a list or list view. */
 size_t value_list_len(const struct tval *v)
 {
     return v->view ? v->len : v->d->v.list.len;
 }
 
+/* Capacity of a list or list view (Go's cap). */
 size_t value_list_cap(const struct tval *v)
 {
     return v->view ? v->cap : v->d->v.list.len;
 }
 
+/* Element i of a list or list view. */
 struct tval value_list_at(const struct tval *v, size_t i)
 {
     size_t k = v->view ? v->off + i : i;
     const struct doc *e = k < v->d->v.list.len ? v->d->v.list.items[k] : &value_null_doc;
 
-    return value_child(v, e, 1);
+    return value_child(v, e, value_elem_iface(v->d));
 }
 
+/* A plain document for a function argument. */
 const struct doc *value_as_doc(const struct tval *v, struct doc **tmp)
 {
     *tmp = NULL;
@@ -240,6 +274,7 @@ const struct doc *value_as_doc(const struct tval *v, struct doc **tmp)
     return *tmp;
 }
 
+/* Go's isTrue. */
 int value_truth(const struct tval *v, int *truth)
 {
     *truth = 0;

@@ -10,7 +10,9 @@
  *  - elements of lists and maps have the static type interface{} (iface), which decides
  *    error texts ("in type interface {}") and is dropped between pipeline commands;
  *  - a byte taken from a string by index is a uint8, not an int;
- *  - a slice of a list is a view [off, off+len) with Go's capacity.
+ *  - a slice of a list is a view [off, off+len) with Go's capacity;
+ *  - a "go:TYPE" tag on a document (set by function libraries, see sprig.h) names its
+ *    Go type for %T and messages ("go:int64", "go:[]string", "go:uint64").
  */
 #ifndef TMPL_VALUE_H
 #define TMPL_VALUE_H
@@ -50,7 +52,12 @@ enum vkind {
 extern const struct doc value_null_doc, value_true_doc, value_false_doc;
 
 /* The invalid value. */
-struct tval value_invalid(void);
+static inline struct tval value_invalid(void)
+{
+    struct tval v = {0};
+
+    return v;
+}
 /* A borrowed document (iface: as an interface{} element); DOC_NULL that is not an
  * interface becomes invalid. */
 struct tval value_borrow(const struct doc *d, int iface);
@@ -64,9 +71,23 @@ int value_new_int(int64_t i, struct tval *out);
 int value_new_uint(uint64_t u, int u8, struct tval *out);
 struct tval value_bool(int b);
 /* A new reference to the same value. */
-struct tval value_ref(const struct tval *v);
+static inline struct tval value_ref(const struct tval *v)
+{
+    if (v->box != NULL)
+        v->box->refs++;
+    return *v;
+}
+
+/* Free a box whose last reference went away (value.c). */
+void value_box_free(struct tbox *b);
+
 /* Drop a reference (the value becomes invalid). */
-void value_release(struct tval *v);
+static inline void value_release(struct tval *v)
+{
+    if (v->box != NULL && --v->box->refs == 0)
+        value_box_free(v->box);
+    *v = value_invalid();
+}
 /* A value inside v (an element), sharing v's box. */
 struct tval value_child(const struct tval *v, const struct doc *d, int iface);
 
@@ -81,6 +102,10 @@ struct tval value_unwrap(struct tval v);
 const char *value_type_name(const struct tval *v);
 /* The type of the dynamic value (what %T prints); NULL for nil and invalid. */
 const char *value_dyn_type_name(const struct tval *v);
+
+/* Do the elements of this list or map have the static type interface{}?  (Yes, unless a
+ * "go:[]string"-style tag from a function library says otherwise.) */
+int value_elem_iface(const struct doc *container);
 
 /* Lists (also views). */
 size_t value_list_len(const struct tval *v);

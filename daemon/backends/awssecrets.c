@@ -23,6 +23,7 @@ struct sm_fetch {
     struct aws_settings s;
 };
 
+/* Complete the fetch (errors name the secret) and free the state. */
 static void sm_done(struct sm_fetch *st, int err, struct doc *value, const char *msg)
 {
     if (err != 0)
@@ -34,6 +35,7 @@ static void sm_done(struct sm_fetch *st, int err, struct doc *value, const char 
     free(st);
 }
 
+/* GetSecretValue answered: the value as a string or a parsed mapping. */
 static void on_reply(void *data, int err, const char *msg, const char *body, size_t len)
 {
     struct sm_fetch *st = data;
@@ -52,6 +54,7 @@ static void on_reply(void *data, int err, const char *msg, const char *body, siz
     sm_done(st, rc, d, err != 0 ? msg : e.msg);
 }
 
+/* Start GetSecretValue for the ref (config errors complete at once). */
 static int sm_fetch(struct backend_fetch *f)
 {
     struct sm_fetch *st = calloc(1, sizeof(*st));

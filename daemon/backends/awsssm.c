@@ -43,6 +43,7 @@ struct ssm_fetch {
     struct verr e;
 };
 
+/* Complete the fetch (errors name the parameter) and free the state. */
 static void ssm_done(struct ssm_fetch *st, int err, struct doc *value, const char *msg)
 {
     if (err != 0)
@@ -100,6 +101,7 @@ static int find_version(void *arg, const char *name, size_t nlen, const char *va
     return dbuf_add(&st->found, value, vlen) == 0 ? dbuf_reserve(&st->found, 0) : VALS_ENOMEM;
 }
 
+/* A page or a value arrived: collect it, ask for the next page, or finish. */
 static void on_reply(void *data, int err, const char *msg, const char *body, size_t len)
 {
     struct ssm_fetch *st = data;
@@ -194,6 +196,7 @@ static int ssm_send(struct ssm_fetch *st)
     return rc;
 }
 
+/* Choose the operation (value, version, path) and send the first request. */
 static int ssm_fetch(struct backend_fetch *f)
 {
     struct ssm_fetch *st = calloc(1, sizeof(*st));

@@ -46,6 +46,7 @@ const char *aws_option(const struct ref *r, const struct ctx *ctx, const char *n
     return ctx_get(ctx, env, n);
 }
 
+/* A non-empty context variable, or NULL. */
 static const char *cget(const struct ctx *ctx, const char *name)
 {
     const char *v = ctx_get(ctx, name, strlen(name));
@@ -79,6 +80,7 @@ int aws_creds_copy(struct aws_creds *dst, const struct aws_creds *src)
     return 0;
 }
 
+/* Free the strings of an endpoint. */
 static void endpoint_free(struct aws_endpoint *ep)
 {
     free(ep->url);
@@ -111,6 +113,7 @@ void aws_profile_free(struct aws_profile *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* Blanks inside an INI line. */
 static int is_blank(char c)
 {
     return c == ' ' || c == '\t' || c == '\r';
@@ -385,11 +388,12 @@ static int creds_from_profile(const struct ctx *ctx, const char *name, int expli
         snprintf(s->source, sizeof(s->source), "role of profile \"%s\" (keys of \"%s\")", name, sp);
         goto out;
     }
-    if ((rc = profile_keys_to(&p, &s->creds)) == 1) {
+    rc = profile_keys_to(&p, &s->creds);
+    if (rc == 1)
         rc = verr_set(e, VALS_EDENIED,
                       "AWS profile \"%s\" has no aws_access_key_id/aws_secret_access_key", name);
+    if (rc != 0)
         goto out;
-    }
 have:
     snprintf(s->source, sizeof(s->source), "profile \"%s\"", name);
     rc = 0;
@@ -500,6 +504,29 @@ static void arn_region(const char *key, char *out, size_t cap)
     }
 }
 
+/* Environment keys but no region: the selected profile's region still applies (as in
+ * the SDKs).  Silent: files that are missing or unreadable just give no region. */
+static void profile_region(const struct ctx *ctx, const char *profile, struct aws_settings *s)
+{
+    const char *name = profile != NULL && profile[0] ? profile : cget(ctx, "AWS_PROFILE");
+    char *cpath = NULL, *fpath = NULL;
+    struct aws_profile p;
+
+    if (ctx->uid != getuid())
+        return;
+    if (name == NULL && (name = cget(ctx, "AWS_DEFAULT_PROFILE")) == NULL)
+        name = "default";
+    if (file_path(ctx, "AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", &cpath, NULL) == 0 &&
+        file_path(ctx, "AWS_CONFIG_FILE", ".aws/config", &fpath, NULL) == 0 &&
+        profile_load(cpath, fpath, name, &p, NULL) == 0) {
+        if (p.values[AWS_PK_REGION] != NULL)
+            snprintf(s->region, sizeof(s->region), "%s", p.values[AWS_PK_REGION]);
+        aws_profile_free(&p);
+    }
+    free(cpath);
+    free(fpath);
+}
+
 static const char *const scope_prefixes[] = {"AWS_", "HOME", "VALS_", NULL};
 
 int aws_settings_load(const struct ctx *ctx, const struct ref *r, const struct aws_service *svc,
@@ -533,6 +560,8 @@ int aws_settings_load(const struct ctx *ctx, const struct ref *r, const struct a
     }
     if (rc != 0)
         goto fail;
+    if (s->region[0] == '\0')
+        profile_region(ctx, profile, s);
     if (s->region[0] == '\0') {
         rc = verr_set(e, VALS_EBAD_REQUEST,
                       "no AWS region: give ?region=, or set AWS_REGION or a region in the "
@@ -555,7 +584,7 @@ int aws_settings_load(const struct ctx *ctx, const struct ref *r, const struct a
         goto fail;
     if ((rc = endpoint_for(ctx, svc, s->region, &s->endpoint, e)) != 0)
         goto fail;
-    if ((v = cget(ctx, "AWS_CA_BUNDLE")) != NULL) {
+    if (cget(ctx, "AWS_CA_BUNDLE") != NULL) {
         char *path = NULL;
         if ((rc = file_path(ctx, "AWS_CA_BUNDLE", "", &path, e)) != 0)
             goto fail;
@@ -625,6 +654,7 @@ static void role_key(const struct aws_settings *s, unsigned char key[32])
     EVP_MD_CTX_free(h);
 }
 
+/* The cached role entry with this key, or NULL. */
 static struct role_entry *role_find(const unsigned char key[32])
 {
     for (struct role_entry *r = roles; r != NULL; r = r->next)
@@ -633,6 +663,7 @@ static struct role_entry *role_find(const unsigned char key[32])
     return NULL;
 }
 
+/* Remove an entry from the role cache and free it (credentials zeroed). */
 static void role_unlink_free(struct role_entry *r)
 {
     struct role_entry **pp = &roles;
@@ -669,6 +700,7 @@ static int form_value(struct dbuf *b, const char *v)
     return aws_sigv4_uri_encode(v, strlen(v), 0, b);
 }
 
+/* STS answered: cache the session credentials and wake every waiter. */
 static void on_assumed(struct http_response *res, void *data)
 {
     struct role_entry *r = data;

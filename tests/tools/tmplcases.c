@@ -26,6 +26,7 @@ struct tcase {
     int has_data, has_expect, has_error;
 };
 
+/* The value of a case option, or NULL. */
 static const char *opt(const struct tcase *c, const char *key)
 {
     for (int i = 0; i < c->nopts; i++)
@@ -34,6 +35,7 @@ static const char *opt(const struct tcase *c, const char *key)
     return NULL;
 }
 
+/* Read a whole file into b. */
 static int read_all(const char *path, struct dbuf *b)
 {
     FILE *f = fopen(path, "rb");
@@ -53,6 +55,7 @@ static int read_all(const char *path, struct dbuf *b)
     return 0;
 }
 
+/* Write n bytes to a new file. */
 static int write_file(const char *path, const char *p, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -132,6 +135,7 @@ static int emit(const char *dir, const char *stem, const struct dbuf *out, const
     return write_file(path, out->p != NULL ? out->p : "", out->len);
 }
 
+/* Free a case's buffers and clear it. */
 static void case_reset(struct tcase *c)
 {
     dbuf_free(&c->text);
@@ -141,6 +145,7 @@ static void case_reset(struct tcase *c)
     memset(c, 0, sizeof(*c));
 }
 
+/* Render one case and write its result files. */
 static int run_case(struct tcase *c, const char *base, const struct doc *defdata,
                     const char *outdir, const char *expdir)
 {
@@ -170,6 +175,7 @@ static void section_add(struct dbuf *b, int *first, const char *line, size_t n)
     dbuf_add(b, line, n);
 }
 
+/* Run every case of a .cases file. */
 static int run_file(const char *path, const struct doc *defdata, const char *outdir,
                     const char *expdir)
 {
@@ -235,6 +241,7 @@ static int run_file(const char *path, const struct doc *defdata, const char *out
     return r;
 }
 
+/* tmplcases DEFAULT_DATA.json OUTDIR EXPECTDIR FILE.cases... */
 int main(int argc, char **argv)
 {
     struct dbuf raw = DBUF_INIT;

@@ -3,7 +3,9 @@
  * running on the same loop (127.0.0.1, an ephemeral port).  Checked: method, headers and
  * body reach the server; status, captured headers and body come back; a second request
  * reuses the connection; the body cap (with and without Content-Length); the per-request
- * timeout; a refused connection; cancel; shutdown ending outstanding requests.
+ * timeout; a refused connection; TLS against `openssl s_server` (an untrusted certificate is
+ * refused by default, accepted with its CA file or when verification is turned off);
+ * cancel; shutdown ending outstanding requests.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "daemon/http.h"
@@ -193,6 +199,7 @@ struct result {
     char method[16];
     char reqid[32];
     char errtype[32];
+    char errmsg[256];
 };
 
 static void on_done(struct http_response *res, void *data)
@@ -205,6 +212,7 @@ static void on_done(struct http_response *res, void *data)
     r->err = res->err;
     r->status = res->status;
     r->new_connections = res->new_connections;
+    snprintf(r->errmsg, sizeof(r->errmsg), "%s", res->errmsg);
     r->body = dbuf_take(&res->body, &r->body_len);
     if ((v = http_response_header(res, "x-method")) != NULL)
         snprintf(r->method, sizeof(r->method), "%s", v);
@@ -349,6 +357,86 @@ static void test_refused(void **state)
     free(r.body);
 }
 
+extern char **environ;
+
+/* A free TCP port on 127.0.0.1 (bound, read, released). */
+static int free_port(void)
+{
+    uv_tcp_t t;
+    struct sockaddr_in addr;
+    struct sockaddr_storage name;
+    int len = sizeof(name), p;
+
+    uv_tcp_init(loop, &t);
+    uv_ip4_addr("127.0.0.1", 0, &addr);
+    uv_tcp_bind(&t, (const struct sockaddr *)&addr, 0);
+    uv_tcp_getsockname(&t, (struct sockaddr *)&name, &len);
+    p = ntohs(((struct sockaddr_in *)&name)->sin_port);
+    uv_close((uv_handle_t *)&t, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    return p;
+}
+
+static void tls_fetch(const char *url, const char *ca, int insecure, struct result *r)
+{
+    struct http_request_opts o = {0};
+
+    o.method = "GET";
+    o.url = url;
+    o.ca_file = ca;
+    o.insecure = insecure;
+    o.timeout_ms = 5000;
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(http_request(&o, on_done, r, NULL), 0);
+    run_until(r);
+}
+
+static void test_tls_verification(void **state)
+{
+    char dir[] = "/tmp/test_http_tls.XXXXXX", cmd[1024], cert[128], key[128], ports[16], url[64];
+    char *argv[] = {"openssl", "s_server", "-quiet", "-accept", ports, "-cert",
+                    cert,      "-key",     key,      "-www",    NULL};
+    struct result r;
+    pid_t pid;
+    int tls_port, status;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    snprintf(key, sizeof(key), "%s/key.pem", dir);
+    snprintf(cmd, sizeof(cmd),
+             "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s -out %s -days 1 "
+             "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+             key, cert);
+    if (system(cmd) != 0)
+        skip(); /* no openssl binary */
+    tls_port = free_port();
+    snprintf(ports, sizeof(ports), "%d", tls_port);
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/", tls_port);
+    assert_int_equal(posix_spawnp(&pid, "openssl", NULL, NULL, argv, environ), 0);
+    for (int i = 0; i < 100; i++) { /* wait until s_server accepts */
+        tls_fetch(url, cert, 0, &r);
+        free(r.body);
+        if (r.status == 200)
+            break;
+        usleep(50000);
+    }
+    assert_int_equal(r.status, 200); /* trusted through ca_file */
+    tls_fetch(url, NULL, 0, &r);     /* the default: the system's trust anchors only */
+    assert_int_equal(r.err, VALS_EBACKEND);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strcasestr(r.errmsg, "certificate"));
+    free(r.body);
+    tls_fetch(url, NULL, 1, &r); /* explicitly insecure */
+    assert_int_equal(r.err, 0);
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_cancel_and_shutdown(void **state)
 {
     struct result a = {0}, b = {0};
@@ -419,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_body_cap),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_refused),
+        cmocka_unit_test(test_tls_verification),
         cmocka_unit_test(test_cancel_and_shutdown),
     };
 
