@@ -186,9 +186,10 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
 {
     msgpack_object obj;
     struct rpc_msg m;
-    struct verr e = {0};
+    struct verr e;
     size_t off = 0;
 
+    verr_clear(&e); /* cleared, not "= {0}": zeroing its 1 KiB per request shows in the profile */
     msgpack_zone_clear(&c->zone);
     if (msgpack_unpack(buf, len, &off, &c->zone, &obj) != MSGPACK_UNPACK_SUCCESS) {
         protocol_error(c, buf, len, VALS_EBAD_REQUEST, "malformed msgpack");
@@ -205,9 +206,10 @@ static void dispatch(struct conn *c, const char *buf, size_t len)
 
 static void process(struct conn *c)
 {
-    struct verr e = {0};
+    struct verr e;
     int rc;
 
+    verr_clear(&e); /* cleared, not "= {0}": zeroing its 1 KiB per request shows in the profile */
     while (!c->fatal && !c->closing && c->inflight < valsd.cfg.max_inflight) {
         size_t msglen = 0;
         rc = rpc_scan(&c->scan, c->in.p + c->in_off, c->in.len - c->in_off, &valsd.cfg.limits,

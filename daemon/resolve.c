@@ -162,9 +162,10 @@ static void item_select(struct item *it, struct cache_entry *e, int cached, int 
     const char *msg = NULL;
     int err = cache_entry_error(e, &msg);
     const struct doc *val, *sel = NULL;
-    struct verr ve = {0};
+    struct verr ve;
     char name[REF_MAX_LEN + 8];
 
+    verr_clear(&ve); /* cleared, not "= {0}": zeroing its 1 KiB per request shows in the profile */
     it->cached = cached;
     it->stale = cache_entry_stale(e);
     it->age_ms = cache_entry_age_ms(e, daemon_now_ms());
@@ -360,12 +361,13 @@ static int make_key(const struct ctx *ctx, const struct backend *b, const struct
 static void item_start(struct job *j, struct item *it)
 {
     struct ref r;
-    struct verr ve = {0};
+    struct verr ve;
     const struct backend *b;
     char *locator = NULL, *key = NULL, *heapkey = NULL, kbuf[KEY_STACK];
     size_t klen, locoff;
     int rc;
 
+    verr_clear(&ve); /* cleared, not "= {0}": zeroing its 1 KiB per request shows in the profile */
     if ((rc = ref_parse(it->body, it->len, &r, &ve)) != 0) {
         if (ve.msg[0] == '\0') { /* never an error that does not name the ref */
             item_fail(it, rc, "ref+%s: %s", vals_strerror(rc));
@@ -547,11 +549,13 @@ static int job_pass(struct job *j)
     }
     for (size_t i = 0; i < j->ninputs; i++) {
         struct result *res = &j->results[i];
-        struct verr e = {0};
+        struct verr e;
         struct doc *out = NULL;
         int rc;
         if (res->done)
             continue;
+        verr_clear(
+            &e); /* cleared, not "= {0}": zeroing its 1 KiB per request shows in the profile */
         if (j->inputs[i] == NULL) { /* could not be kept when the job went async */
             res->done = 1;
             res->err = VALS_ENOMEM;
