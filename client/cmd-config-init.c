@@ -601,8 +601,8 @@ static int run(struct ci *c, struct verr *e)
     }
     prov = c->val[O_PROVIDER] != NULL ? c->val[O_PROVIDER] : "k3d";
     c->val[O_PROVIDER] = prov;
-    if (strcmp(prov, "aws") && strcmp(prov, "azure") && strcmp(prov, "gcp") &&
-        strcmp(prov, "k3d") && strcmp(prov, "onprem"))
+    if (strcmp(prov, "aws") != 0 && strcmp(prov, "azure") != 0 && strcmp(prov, "gcp") != 0 &&
+        strcmp(prov, "k3d") != 0 && strcmp(prov, "onprem") != 0)
         return verr_set(e, VALS_EUSAGE,
                         "unknown cluster provider \"%s\" (aws, azure, gcp, k3d, "
                         "onprem)",
@@ -626,8 +626,9 @@ static int run(struct ci *c, struct verr *e)
     if (set_str(c->cfg, "name", c->p.id) || set_str(c->cfg, "tenant", c->p.tenant) ||
         set_str(c->cfg, "environment", c->p.environment) || set_str(c->cfg, "root-domain", rd) ||
         set_str(c->cfg, "cluster-provider", prov) || set_str(c->cfg, "sops-age-keys", keydir) ||
-        doc_map_set(c->cfg, "progress-bar",
-                    doc_bool(c->val[O_PROGRESS] == NULL || strcmp(c->val[O_PROGRESS], "false"))) ||
+        doc_map_set(
+            c->cfg, "progress-bar",
+            doc_bool(c->val[O_PROGRESS] == NULL || strcmp(c->val[O_PROGRESS], "false") != 0)) ||
         doc_map_set(c->cfg, "slack-notifications",
                     doc_bool(c->val[O_SLACK] != NULL && !strcmp(c->val[O_SLACK], "true")))) {
         free(keydir);

@@ -58,6 +58,7 @@ static void *load_curl(struct curl_api *c)
 {
     void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
 
+    memset(c, 0, sizeof(*c));
     if (h == NULL)
         return NULL;
     *(void **)&c->init = dlsym(h, "curl_easy_init");

@@ -159,8 +159,9 @@ int rmk_sops_config_add_recipient(const char *path, const char *recipient, int *
             goto out;
         rules = doc_map_getz(root, "creation_rules");
     }
-    if (rules->type != DOC_LIST) {
-        rc = verr_set(e, VALS_EPARSE, "%s:%u: creation_rules must be a list", path, rules->line);
+    if (rules == NULL || rules->type != DOC_LIST) {
+        rc = verr_set(e, VALS_EPARSE, "%s:%u: creation_rules must be a list", path,
+                      rules != NULL ? rules->line : 0);
         goto out;
     }
     rules->style = DOC_STYLE_ANY;

@@ -97,16 +97,14 @@ static int fn_prompt(struct tmpl_call *call, struct doc *const *argv, int argc, 
         return VALS_EBACKEND;
     if (ctx != NULL && ctx->defer)
         return deferred_call(call, "prompt", argv[0], out);
-    if (ctx == NULL || ctx->tty_fd < 0) {
+    if (ctx == NULL)
+        return tmpl_call_fail(call, "cannot prompt for %s: no terminal", name);
+    if (ctx->tty_fd < 0) {
         int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 || !isatty(fd)) {
             if (fd >= 0)
                 close(fd);
             return tmpl_call_fail(call, "cannot prompt for %s: no terminal to read from", name);
-        }
-        if (ctx == NULL) {
-            close(fd);
-            return tmpl_call_fail(call, "cannot prompt for %s: no terminal", name);
         }
         ctx->tty_fd = fd;
     }

@@ -248,7 +248,8 @@ static int read_git_dir(struct rmk_project *p, char **url)
     if (!fsutil_is_dir(path) || getenv("GIT_DIR") != NULL)
         return 0;
     snprintf(path, sizeof(path), "%s/.git/HEAD", dir);
-    if (local_read_file(path, 4096, &head, NULL) != 0 || strncmp(head.p, "ref: refs/heads/", 16))
+    if (local_read_file(path, 4096, &head, NULL) != 0 ||
+        strncmp(head.p, "ref: refs/heads/", 16) != 0)
         goto out;
     snprintf(path, sizeof(path), "%s/.git/config", dir);
     if (local_read_file(path, 1u << 20, &cfg, NULL) != 0 ||

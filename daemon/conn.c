@@ -326,7 +326,7 @@ void conn_accept(uv_stream_t *server)
         valsd.conns->prev = c;
     valsd.conns = c;
     valsd.nconns++;
-    dbuf_init(&c->in, valsd.cfg.limits.max_message + 2 * CONN_READ_CHUNK);
+    dbuf_init(&c->in, valsd.cfg.limits.max_message + 2 * (size_t)CONN_READ_CHUNK);
     dbuf_init(&c->out, 2 * (size_t)CONN_MAX_OUTPUT);
     dbuf_init(&c->wbuf, 2 * (size_t)CONN_MAX_OUTPUT);
     msgpack_zone_init(&c->zone, 4096);
