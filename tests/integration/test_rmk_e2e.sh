@@ -115,7 +115,24 @@ if command -v htpasswd >/dev/null; then
 fi
 "$RMK" secret view etc/rmk-test/develop/secrets/second.yaml | grep -Eq "^password: '?file-pass'?$" || fail "dotted fragment"
 
-# 6. a second generate skips everything (no valsd call needed)
+# 6. a second generate skips everything: no prompt (there is no terminal here) and no
+#    fetchSecretValue for skipped rules (valsd's request counters do not move)
+cat >> etc/rmk-test/develop/secrets/.spec.yaml.gotmpl <<'EOF'
+  - name: interactive
+    template: |
+      typed: {{ prompt "ADMIN_TOKEN" }}
+      fetched: {{ fetchSecretValue "ref+echo://only/if/generated" }}
+EOF
+printf 'typed: x\n' > etc/rmk-test/develop/secrets/interactive.yaml
+counts() { "$VALSCTL" --no-start stats | awk '/^(hits|misses):/ {n += $2} END {print n}'; }
+c1=$(counts)
+setsid "$RMK" secret manager generate --encrypt > "$work/gen2.log" </dev/null 2>&1 ||
+  fail "second run (prompt must not run for a skipped rule): $(cat "$work/gen2.log")"
+c2=$(counts)
+[ "$c1" = "$c2" ] || fail "skipped rules still asked valsd ($c1 -> $c2 lookups)"
+test "$(grep -c 'was skipped' "$work/gen2.log")" = 3 || fail "second run: $(cat "$work/gen2.log")"
+sed -i '/name: interactive/,$d' etc/rmk-test/develop/secrets/.spec.yaml.gotmpl
+rm etc/rmk-test/develop/secrets/interactive.yaml
 "$RMK" secret manager generate --encrypt > "$work/gen2.log"
 test "$(grep -c 'was skipped' "$work/gen2.log")" = 2 || fail "second run: $(cat "$work/gen2.log")"
 cmp -s <("$RMK" secret view "$f") "$work/view1.yaml" || fail "skipped file changed"
