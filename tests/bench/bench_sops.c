@@ -38,7 +38,7 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-    int runs = argc > 1 ? atoi(argv[1]) : 7;
+    int runs = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 7;
     struct dbuf plain = DBUF_INIT, enc = DBUF_INIT, out = DBUF_INIT;
     struct age_identity id;
     struct sops_identities ids = {&id, 1, NULL};

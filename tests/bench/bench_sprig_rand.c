@@ -64,7 +64,7 @@ static void naive_once(long n)
 int main(int argc, char **argv)
 {
     static const long sizes[] = {16, 1024, 1 << 20};
-    int repeats = argc > 1 ? atoi(argv[1]) : 15;
+    int repeats = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 15;
     const struct tmpl_func *fn = NULL;
 
     for (size_t i = 0; i < sprig_nfuncs; i++)

@@ -106,11 +106,13 @@ int main(int argc, char **argv)
     int rc = 1;
 
     while ((opt = getopt(argc, argv, "n:i:g:s")) != -1) {
-        if (opt == 'n')
-            runs = atoi(optarg) > 0 && atoi(optarg) <= MAX_RUNS ? atoi(optarg) : 9;
-        else if (opt == 'i')
-            iters = atoi(optarg) > 0 ? atoi(optarg) : 200;
-        else if (opt == 'g')
+        if (opt == 'n') {
+            long v = strtol(optarg, NULL, 10);
+            runs = v > 0 && v <= MAX_RUNS ? (int)v : 9;
+        } else if (opt == 'i') {
+            long v = strtol(optarg, NULL, 10);
+            iters = v > 0 && v < 1000000 ? (int)v : 200;
+        } else if (opt == 'g')
             gobin = optarg;
         else if (opt == 's')
             sprig = 1;

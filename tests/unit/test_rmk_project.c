@@ -73,13 +73,14 @@ static void test_branches(void **state)
 
 static void test_collect_refs(void **state)
 {
-    const char *text = "a: {{ fetchSecretValue \"ref+awssecrets://app#user?region=us-east-1\" }}\n"
-                       "b: '{{ fetchSecretValue \"ref+awssecrets://app#pass?region=us-east-1\" }}'\n"
-                       "c: {{ fetchSecretValue `ref+echo://raw` }}\n"
-                       "d: {{ fetchSecretValue \"ref+awssecrets://app#user?region=us-east-1\" }}\n"
-                       "e: {{ fetchSecretValue .var }}\n"
-                       "f: {{ fetchSecretValue \"not a ref\" }}\n"
-                       "g: ref+vault://kept#as-is\n";
+    const char *text =
+        "a: {{ fetchSecretValue \"ref+awssecrets://app#user?region=us-east-1\" }}\n"
+        "b: '{{ fetchSecretValue \"ref+awssecrets://app#pass?region=us-east-1\" }}'\n"
+        "c: {{ fetchSecretValue `ref+echo://raw` }}\n"
+        "d: {{ fetchSecretValue \"ref+awssecrets://app#user?region=us-east-1\" }}\n"
+        "e: {{ fetchSecretValue .var }}\n"
+        "f: {{ fetchSecretValue \"not a ref\" }}\n"
+        "g: ref+vault://kept#as-is\n";
     char **refs = NULL;
     size_t n = 0;
     (void)state;
