@@ -9,6 +9,7 @@
 
 #include "azure.h"
 #include "daemon/cloud_resp.h"
+#include "oauth.h"
 #include "tokens.h"
 
 void azure_creds_free(struct azure_creds *c)
@@ -110,53 +111,6 @@ static void token_key(const struct azure_creds *c, const char *tenant, const cha
     cloud_key(key, parts, sizeof(parts) / sizeof(parts[0]));
 }
 
-struct token_op {
-    struct tokens_fetch *p;
-    char what[200];
-};
-
-static void on_token(void *data, struct http_response *res)
-{
-    struct token_op *op = data;
-    char msg[600], *token = NULL;
-    int64_t expires_in = 0;
-    struct verr e = {0};
-    int rc = 0;
-
-    msg[0] = '\0';
-    if (res->err != 0) {
-        rc = res->err;
-        snprintf(msg, sizeof(msg), "%s: %s", op->what, res->errmsg);
-    } else if (res->status != 200) {
-        struct cloud_error ce;
-        cloud_error_parse(res->status, res->body.p, res->body.len, &ce);
-        rc = res->status >= 500   ? VALS_EBACKEND
-             : res->status == 429 ? VALS_ETHROTTLED
-                                  : VALS_EDENIED;
-        snprintf(msg, sizeof(msg), "%s refused (HTTP %ld): %s%s%.200s", op->what, res->status,
-                 ce.code, ce.message[0] ? ": " : "", ce.message);
-    } else if ((rc = cloud_oauth_token(res->body.p, res->body.len, &token, &expires_in, &e)) != 0) {
-        snprintf(msg, sizeof(msg), "%s: %s", op->what, e.msg);
-    }
-    if (expires_in <= 0)
-        expires_in = 3600;
-    tokens_done(op->p, rc, msg, token,
-                (int64_t)time(NULL) + (expires_in > 2 * CLOUD_TOKEN_REFRESH_S
-                                           ? expires_in - CLOUD_TOKEN_REFRESH_S
-                                           : expires_in / 2));
-    secure_free_str(token);
-    free(op);
-}
-
-static int form(struct dbuf *b, const char *name, const char *value)
-{
-    int rc = dbuf_printf(b, "%s%s=", b->len > 0 ? "&" : "", name);
-
-    if (rc == 0 && value != NULL)
-        rc = cloud_escape(b, value, strlen(value), 0);
-    return rc;
-}
-
 struct token_start {
     uv_loop_t *loop;
     const struct azure_creds *c;
@@ -167,55 +121,37 @@ static int start_token(void *arg, struct tokens_fetch *p, struct verr *e)
 {
     struct token_start *ts = arg;
     const struct azure_creds *c = ts->c;
-    struct http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded"}};
     struct dbuf body = DBUF_INIT, url = DBUF_INIT, jwt = DBUF_INIT;
-    struct cloud_request rq = {0};
-    struct token_op *op = NULL;
+    char what[200];
     int rc;
 
-    rc = form(&body, "grant_type", "client_credentials");
+    rc = oauth_form(&body, "grant_type", "client_credentials");
     if (rc == 0)
-        rc = form(&body, "client_id", c->client_id);
+        rc = oauth_form(&body, "client_id", c->client_id);
     if (rc == 0)
-        rc = form(&body, "scope", ts->scope);
+        rc = oauth_form(&body, "scope", ts->scope);
     if (rc == 0 && c->client_secret != NULL) {
-        rc = form(&body, "client_secret", c->client_secret);
+        rc = oauth_form(&body, "client_secret", c->client_secret);
     } else if (rc == 0) {
         if ((rc = cloud_read_file(c->ctx, c->federated_token_file, "AZURE_FEDERATED_TOKEN_FILE",
                                   &jwt, e)) != 0)
             goto out;
         while (jwt.len > 0 && (jwt.p[jwt.len - 1] == '\n' || jwt.p[jwt.len - 1] == '\r'))
             jwt.p[--jwt.len] = '\0';
-        rc = form(&body, "client_assertion_type",
-                  "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        rc = oauth_form(&body, "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
         if (rc == 0)
-            rc = form(&body, "client_assertion", jwt.p != NULL ? jwt.p : "");
+            rc = oauth_form(&body, "client_assertion", jwt.p != NULL ? jwt.p : "");
     }
     if (rc == 0)
         rc = dbuf_printf(&url, "%s/%s/oauth2/v2.0/token", c->authority, ts->tenant);
-    if (rc == 0 && (op = calloc(1, sizeof(*op))) == NULL)
-        rc = VALS_ENOMEM;
     if (rc != 0) {
         rc = verr_set(e, rc, "out of memory");
         goto out;
     }
-    op->p = p;
-    snprintf(op->what, sizeof(op->what), "Entra ID token endpoint %.100s (tenant %.60s, %s)",
-             c->authority, ts->tenant,
-             c->client_secret != NULL ? "client secret" : "workload identity");
-    rq.loop = ts->loop;
-    rq.method = "POST";
-    rq.url = url.p;
-    rq.headers = h;
-    rq.nheaders = 1;
-    rq.body = body.p;
-    rq.body_len = body.len;
-    rq.tls = &c->tls;
-    if ((rc = cloud_call(&rq, on_token, op)) != 0) {
-        free(op);
-        rc = verr_set(e, rc, "Entra ID token endpoint: cannot send the request: %s",
-                      vals_strerror(rc));
-    }
+    snprintf(what, sizeof(what), "Entra ID token endpoint %.100s (tenant %.60s, %s)", c->authority,
+             ts->tenant, c->client_secret != NULL ? "client secret" : "workload identity");
+    rc = oauth_request(ts->loop, url.p, &body, &c->tls, p, what, e);
 out:
     dbuf_free(&body);
     dbuf_free(&url);

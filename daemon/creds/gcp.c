@@ -17,6 +17,7 @@
 #include "daemon/cloud_resp.h"
 #include "gcp.h"
 #include "lib/b64.h"
+#include "oauth.h"
 #include "tokens.h"
 
 void gcp_creds_free(struct gcp_creds *c)
@@ -310,54 +311,6 @@ out:
 
 /* --- token requests ----------------------------------------------------------------- */
 
-struct token_op {
-    struct tokens_fetch *p;
-    char what[200];
-};
-
-static void on_token(void *data, struct http_response *res)
-{
-    struct token_op *op = data;
-    char msg[600], *token = NULL;
-    int64_t expires_in = 0;
-    struct verr e = {0};
-    int rc;
-
-    msg[0] = '\0';
-    if (res->err != 0) {
-        rc = res->err;
-        snprintf(msg, sizeof(msg), "%s: %s", op->what, res->errmsg);
-    } else if (res->status != 200) {
-        struct cloud_error ce;
-        cloud_error_parse(res->status, res->body.p, res->body.len, &ce);
-        rc = res->status >= 500   ? VALS_EBACKEND
-             : res->status == 429 ? VALS_ETHROTTLED
-                                  : VALS_EDENIED;
-        snprintf(msg, sizeof(msg), "%s refused (HTTP %ld): %s%s%s", op->what, res->status, ce.code,
-                 ce.message[0] ? ": " : "", ce.message);
-    } else if ((rc = cloud_oauth_token(res->body.p, res->body.len, &token, &expires_in, &e)) != 0) {
-        snprintf(msg, sizeof(msg), "%s: %s", op->what, e.msg);
-    }
-    if (expires_in <= 0)
-        expires_in = 3600;
-    tokens_done(op->p, rc, msg, token,
-                (int64_t)time(NULL) + (expires_in > 2 * CLOUD_TOKEN_REFRESH_S
-                                           ? expires_in - CLOUD_TOKEN_REFRESH_S
-                                           : expires_in / 2));
-    secure_free_str(token);
-    free(op);
-}
-
-/* Append &name=value (form-encoded) to a body. */
-static int form(struct dbuf *b, const char *name, const char *value)
-{
-    int rc = dbuf_printf(b, "%s%s=", b->len > 0 ? "&" : "", name);
-
-    if (rc == 0 && value != NULL)
-        rc = cloud_escape(b, value, strlen(value), 0);
-    return rc;
-}
-
 struct token_start {
     uv_loop_t *loop;
     const struct gcp_creds *c;
@@ -368,51 +321,32 @@ static int start_token(void *arg, struct tokens_fetch *p, struct verr *e)
     struct token_start *ts = arg;
     const struct gcp_creds *c = ts->c;
     struct dbuf body = DBUF_INIT, jwt = DBUF_INIT;
-    struct http_header h[1] = {{"Content-Type", "application/x-www-form-urlencoded"}};
-    struct cloud_request rq = {0};
-    struct token_op *op;
+    char what[200];
     int rc;
 
     if (c->kind == GCP_SERVICE_ACCOUNT) {
         if ((rc = gcp_jwt_assertion(c->client_email, c->private_key, c->private_key_id,
                                     GCP_TOKEN_URI, GCP_SCOPE, (int64_t)time(NULL), &jwt, e)) != 0)
             goto out;
-        rc = form(&body, "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
+        rc = oauth_form(&body, "grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer");
         if (rc == 0)
-            rc = form(&body, "assertion", jwt.p);
+            rc = oauth_form(&body, "assertion", jwt.p);
     } else {
-        rc = form(&body, "grant_type", "refresh_token");
+        rc = oauth_form(&body, "grant_type", "refresh_token");
         if (rc == 0)
-            rc = form(&body, "client_id", c->client_id);
+            rc = oauth_form(&body, "client_id", c->client_id);
         if (rc == 0)
-            rc = form(&body, "client_secret", c->client_secret);
+            rc = oauth_form(&body, "client_secret", c->client_secret);
         if (rc == 0)
-            rc = form(&body, "refresh_token", c->refresh_token);
+            rc = oauth_form(&body, "refresh_token", c->refresh_token);
     }
     if (rc != 0) {
         rc = verr_set(e, rc, "out of memory");
         goto out;
     }
-    if ((op = calloc(1, sizeof(*op))) == NULL) {
-        rc = verr_set(e, VALS_ENOMEM, "out of memory");
-        goto out;
-    }
-    op->p = p;
-    snprintf(op->what, sizeof(op->what), "Google token endpoint %.120s (%s)", c->token_uri,
+    snprintf(what, sizeof(what), "Google token endpoint %.120s (%s)", c->token_uri,
              c->kind == GCP_SERVICE_ACCOUNT ? "service account" : "authorized user");
-    rq.loop = ts->loop;
-    rq.method = "POST";
-    rq.url = c->token_uri;
-    rq.headers = h;
-    rq.nheaders = 1;
-    rq.body = body.p;
-    rq.body_len = body.len;
-    rq.tls = &c->tls;
-    if ((rc = cloud_call(&rq, on_token, op)) != 0) {
-        free(op);
-        rc = verr_set(e, rc, "Google token endpoint: cannot send the request: %s",
-                      vals_strerror(rc));
-    }
+    rc = oauth_request(ts->loop, c->token_uri, &body, &c->tls, p, what, e);
 out:
     dbuf_free(&body);
     dbuf_free(&jwt);
