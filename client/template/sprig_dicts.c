@@ -165,33 +165,6 @@ SPRIG_FN(sprig_pluck)
     return sprig_ret_doc(call, out, l);
 }
 
-/* Indexes of m's data entries sorted by key text. */
-static size_t *sorted_entries(const struct doc *m, size_t *n)
-{
-    size_t *idx = malloc((m->v.map.len + 1) * sizeof(size_t)), k = 0;
-
-    if (idx == NULL)
-        return NULL;
-    for (size_t i = 0; i < m->v.map.len; i++)
-        if (m->v.map.items[i].key->type != DOC_COMMENT)
-            idx[k++] = i;
-    for (size_t i = 1; i < k; i++) {
-        for (size_t j = i; j > 0; j--) {
-            char ta[64], tb[64];
-            struct sstr a = key_text(m->v.map.items[idx[j - 1]].key, ta, sizeof(ta));
-            struct sstr b = key_text(m->v.map.items[idx[j]].key, tb, sizeof(tb));
-            int c = memcmp(a.p, b.p, a.len < b.len ? a.len : b.len);
-            if (c < 0 || (c == 0 && a.len <= b.len))
-                break;
-            size_t t = idx[j];
-            idx[j] = idx[j - 1];
-            idx[j - 1] = t;
-        }
-    }
-    *n = k;
-    return idx;
-}
-
 SPRIG_FN(sprig_keys)
 {
     struct doc *l, *m;
@@ -207,7 +180,7 @@ SPRIG_FN(sprig_keys)
         sprig_arg_map(call, argv[i], &m);
         if (m == NULL)
             continue;
-        if ((idx = sorted_entries(m, &n)) == NULL) {
+        if ((idx = doc_map_order(m, 1, &n)) == NULL) {
             doc_free(l);
             return sprig_oom(call);
         }
@@ -235,7 +208,7 @@ SPRIG_FN(sprig_values)
     l = doc_list();
     if (l == NULL || m == NULL)
         return sprig_ret_doc(call, out, l);
-    if ((idx = sorted_entries(m, &n)) == NULL) {
+    if ((idx = doc_map_order(m, 1, &n)) == NULL) {
         doc_free(l);
         return sprig_oom(call);
     }

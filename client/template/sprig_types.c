@@ -223,34 +223,6 @@ static int64_t ifield(const struct doc *m, const char *key)
     return v != NULL && v->type == DOC_INT ? v->v.i : 0;
 }
 
-/* Order map entries by key text (Go's fmt sorts map keys). */
-static size_t *sorted_keys(const struct doc *d, size_t *n)
-{
-    size_t *idx = malloc((d->v.map.len + 1) * sizeof(size_t)), m = 0;
-
-    if (idx == NULL)
-        return NULL;
-    for (size_t i = 0; i < d->v.map.len; i++)
-        if (d->v.map.items[i].key->type != DOC_COMMENT)
-            idx[m++] = i;
-    for (size_t i = 1; i < m; i++) {
-        for (size_t j = i; j > 0; j--) {
-            char ta[64], tb[64];
-            size_t la, lb;
-            const char *a = doc_key_text(d->v.map.items[idx[j - 1]].key, ta, 64, &la);
-            const char *b = doc_key_text(d->v.map.items[idx[j]].key, tb, 64, &lb);
-            int c = memcmp(a, b, la < lb ? la : lb);
-            if (c < 0 || (c == 0 && la <= lb))
-                break;
-            size_t t = idx[j];
-            idx[j] = idx[j - 1];
-            idx[j - 1] = t;
-        }
-    }
-    *n = m;
-    return idx;
-}
-
 int sprig_format_value(const struct doc *d, struct dbuf *out)
 {
     int r;
@@ -286,7 +258,7 @@ int sprig_format_value(const struct doc *d, struct dbuf *out)
         return r != 0 ? r : dbuf_addc(out, ']');
     }
     if (d->type == DOC_MAP) {
-        size_t n, *idx = sorted_keys(d, &n);
+        size_t n, *idx = doc_map_order(d, 1, &n);
         if (idx == NULL)
             return VALS_ENOMEM;
         r = dbuf_adds(out, "map[");
