@@ -5,7 +5,7 @@
  * Every class and case mapping comes from tables generated from Go's own unicode
  * package: letters, digits and printable runes are the template engine's
  * (unicode_tab.c), case classes, numbers, punctuation and CaseRanges are ours
- * (sprig_unicode_tab.c, tests/go/sprigunigen).  White space is Go's short fixed list.
+ * (sprig_unicode_tab.c, tests/go/unigen -sprig).  White space is Go's short fixed list.
  */
 #include "sprig_internal.h"
 #include "sprig_unicode_tab.h"
@@ -88,20 +88,9 @@ int sprig_utf8_put(struct dbuf *b, int32_t r)
 }
 
 /* 1 when r lies in one of the inclusive ranges (pairs, sorted). */
-static int in_ranges(int32_t r, const int32_t (*ranges)[2], size_t n)
+static int in_ranges(int32_t r, const uint32_t (*ranges)[2], size_t n)
 {
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (r < ranges[mid][0])
-            hi = mid;
-        else if (r > ranges[mid][1])
-            lo = mid + 1;
-        else
-            return 1;
-    }
-    return 0;
+    return r >= 0 && unicode_in_table(ranges, n, (uint32_t)r);
 }
 
 int sprig_is_space(int32_t r)

@@ -10,15 +10,15 @@
 
 #define SPRIG_UPPER_LOWER 0x110000 /* Go's unicode.UpperLower */
 
-extern const int32_t sprig_upper_tab[][2];
+extern const uint32_t sprig_upper_tab[][2];
 extern const size_t sprig_upper_tab_len;
-extern const int32_t sprig_lower_tab[][2];
+extern const uint32_t sprig_lower_tab[][2];
 extern const size_t sprig_lower_tab_len;
-extern const int32_t sprig_title_tab[][2];
+extern const uint32_t sprig_title_tab[][2];
 extern const size_t sprig_title_tab_len;
-extern const int32_t sprig_number_tab[][2];
+extern const uint32_t sprig_number_tab[][2];
 extern const size_t sprig_number_tab_len;
-extern const int32_t sprig_punct_tab[][2];
+extern const uint32_t sprig_punct_tab[][2];
 extern const size_t sprig_punct_tab_len;
 extern const int32_t sprig_case_tab[][5];
 extern const size_t sprig_case_tab_len;

@@ -3,8 +3,7 @@
  */
 #include "unicode.h"
 
-/* Binary search of r in a sorted table of inclusive ranges. */
-static int in_table(const uint32_t (*tab)[2], size_t n, uint32_t r)
+int unicode_in_table(const uint32_t (*tab)[2], size_t n, uint32_t r)
 {
     size_t lo = 0, hi = n;
 
@@ -25,7 +24,7 @@ int unicode_is_letter(uint32_t r)
 {
     if (r < 0x80)
         return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
-    return in_table(unicode_letter_tab, unicode_letter_tab_len, r);
+    return unicode_in_table(unicode_letter_tab, unicode_letter_tab_len, r);
 }
 
 /* unicode.IsDigit */
@@ -33,7 +32,7 @@ int unicode_is_digit(uint32_t r)
 {
     if (r < 0x80)
         return r >= '0' && r <= '9';
-    return in_table(unicode_digit_tab, unicode_digit_tab_len, r);
+    return unicode_in_table(unicode_digit_tab, unicode_digit_tab_len, r);
 }
 
 /* unicode.IsPrint */
@@ -41,5 +40,5 @@ int unicode_is_print(uint32_t r)
 {
     if (r < 0x80)
         return r >= 0x20 && r < 0x7F;
-    return in_table(unicode_print_tab, unicode_print_tab_len, r);
+    return unicode_in_table(unicode_print_tab, unicode_print_tab_len, r);
 }

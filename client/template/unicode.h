@@ -16,6 +16,8 @@ extern const size_t unicode_digit_tab_len;
 extern const uint32_t unicode_print_tab[][2];
 extern const size_t unicode_print_tab_len;
 
+/* Binary search of r in a sorted table of n inclusive [lo, hi] ranges. */
+int unicode_in_table(const uint32_t (*tab)[2], size_t n, uint32_t r);
 /* unicode.IsLetter */
 int unicode_is_letter(uint32_t r);
 /* unicode.IsDigit */
