@@ -89,6 +89,13 @@ void cloud_error_parse(long status, const char *body, size_t len, struct cloud_e
         snprintf(out->code, sizeof(out->code), "HTTP %ld", status);
 }
 
+int cloud_auth_status_class(long status)
+{
+    /* a refused login or token request is a credential problem whatever the 4xx status
+     * (Vault and OAuth endpoints answer 400 for bad credentials) */
+    return status >= 500 ? VALS_EBACKEND : status == 429 ? VALS_ETHROTTLED : VALS_EDENIED;
+}
+
 int cloud_status_class(long status)
 {
     switch (status) {

@@ -33,6 +33,9 @@ void cloud_error_parse(long status, const char *body, size_t len, struct cloud_e
 /* The VALS_E* class of an HTTP status: 404 VALS_ENOT_FOUND, 401/403 VALS_EDENIED, 429
  * VALS_ETHROTTLED, 408/504 VALS_ETIMEOUT, anything else VALS_EBACKEND. */
 int cloud_status_class(long status);
+/* The error of a failed login or token request: 5xx backend_error, 429 throttled, any
+ * other status denied. */
+int cloud_auth_status_class(long status);
 /* Whether a status is worth retrying (429, 500, 502, 503, 504). */
 int cloud_status_retryable(long status);
 

@@ -14,6 +14,7 @@
 #include "../aws_call.h"
 #include "../aws_resp.h"
 #include "../backend.h"
+#include "../cloud_call.h"
 #include "lib/local_refs.h"
 
 static const char *const sm_env_prefixes[] = {"AWS_", "HOME", "VALS_", NULL};
@@ -75,8 +76,8 @@ static int sm_fetch(struct backend_fetch *f)
         free(st);
         return 0;
     }
-    stage = aws_option(&f->ref, f->ctx, "version_stage");
-    vid = aws_option(&f->ref, f->ctx, "version_id");
+    stage = cloud_option(&f->ref, f->ctx, "version_stage");
+    vid = cloud_option(&f->ref, f->ctx, "version_id");
     rc = dbuf_adds(&body, "{\"SecretId\":");
     if (rc == 0)
         rc = aws_json_str(&body, f->ref.key);

@@ -18,6 +18,7 @@
 #include "../aws_call.h"
 #include "../aws_resp.h"
 #include "../backend.h"
+#include "../cloud_call.h"
 #include "lib/local_refs.h"
 
 #define SSM_MAX_PAGES 500
@@ -226,9 +227,9 @@ static int ssm_fetch(struct backend_fetch *f)
         ssm_done(st, rc, NULL, st->e.msg);
         return 0;
     }
-    mode = aws_option(&f->ref, f->ctx, "mode");
-    version = aws_option(&f->ref, f->ctx, "version");
-    recursive = aws_option(&f->ref, f->ctx, "recursive");
+    mode = cloud_option(&f->ref, f->ctx, "mode");
+    version = cloud_option(&f->ref, f->ctx, "version");
+    recursive = cloud_option(&f->ref, f->ctx, "recursive");
     st->singleparam = mode != NULL && !strcmp(mode, "singleparam");
     st->recursive = recursive != NULL && !strcmp(recursive, "true");
     if (mode != NULL && mode[0] != '\0' && !st->singleparam) {

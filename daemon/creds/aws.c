@@ -15,6 +15,7 @@
 #include "aws.h"
 #include "daemon/aws_call.h"
 #include "daemon/aws_resp.h"
+#include "daemon/cloud_call.h"
 #include "lib/aws_sigv4.h"
 #include "lib/local_refs.h"
 
@@ -28,23 +29,6 @@ static const char *const profile_keys[AWS_PK_COUNT] = {
     "role_session_name", "duration_seconds",      "credential_process", "web_identity_token_file",
     "sso_start_url",     "sso_session",           "mfa_serial",
 };
-
-const char *aws_option(const struct ref *r, const struct ctx *ctx, const char *name)
-{
-    const char *v = ref_param(r, name);
-    char env[64];
-    size_t n;
-
-    if (v != NULL)
-        return v;
-    n = (size_t)snprintf(env, sizeof(env), "VALS_%s", name);
-    if (n >= sizeof(env))
-        return NULL;
-    for (size_t i = 5; i < n; i++)
-        if (env[i] >= 'a' && env[i] <= 'z')
-            env[i] = (char)(env[i] - 'a' + 'A');
-    return ctx_get(ctx, env, n);
-}
 
 /* A non-empty context variable, or NULL. */
 static const char *cget(const struct ctx *ctx, const char *name)
@@ -532,8 +516,8 @@ static const char *const scope_prefixes[] = {"AWS_", "HOME", "VALS_", NULL};
 int aws_settings_load(const struct ctx *ctx, const struct ref *r, const struct aws_service *svc,
                       struct aws_settings *s, struct verr *e)
 {
-    const char *region = aws_option(r, ctx, "region"), *profile = aws_option(r, ctx, "profile");
-    const char *role = aws_option(r, ctx, "role_arn"), *v;
+    const char *region = cloud_option(r, ctx, "region"), *profile = cloud_option(r, ctx, "profile");
+    const char *role = cloud_option(r, ctx, "role_arn"), *v;
     char arn_reg[64];
     int rc;
 

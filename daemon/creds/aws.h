@@ -73,9 +73,6 @@ struct aws_settings {
     char source[256]; /* where the credentials came from (for messages; no secrets) */
 };
 
-/* A ref option, or VALS_<NAME upper-cased> from the context; NULL when neither. */
-const char *aws_option(const struct ref *r, const struct ctx *ctx, const char *name);
-
 /* Resolve everything that needs no network for calling `svc` about ref r. */
 int aws_settings_load(const struct ctx *ctx, const struct ref *r, const struct aws_service *svc,
                       struct aws_settings *s, struct verr *e);

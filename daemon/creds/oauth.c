@@ -29,9 +29,7 @@ static void on_token(void *data, struct http_response *res)
     } else if (res->status != 200) {
         struct cloud_error ce;
         cloud_error_parse(res->status, res->body.p, res->body.len, &ce);
-        rc = res->status >= 500   ? VALS_EBACKEND
-             : res->status == 429 ? VALS_ETHROTTLED
-                                  : VALS_EDENIED;
+        rc = cloud_auth_status_class(res->status);
         snprintf(msg, sizeof(msg), "%s refused (HTTP %ld): %s%s%.200s", op->what, res->status,
                  ce.code, ce.message[0] ? ": " : "", ce.message);
     } else if ((rc = cloud_oauth_token(res->body.p, res->body.len, &token, &expires_in, &e)) != 0) {

@@ -414,10 +414,7 @@ static void on_login(void *data, struct http_response *res)
     } else if (res->status != 200) {
         struct cloud_error ce;
         cloud_error_parse(res->status, res->body.p, res->body.len, &ce);
-        /* a refused login is a credential problem whatever the status (Vault says 400) */
-        rc = res->status >= 500   ? VALS_EBACKEND
-             : res->status == 429 ? VALS_ETHROTTLED
-                                  : VALS_EDENIED;
+        rc = cloud_auth_status_class(res->status);
         snprintf(msg, sizeof(msg), "%s failed (HTTP %ld)%s%s", op->what, res->status,
                  ce.message[0] ? ": " : "", ce.message);
     } else if ((rc = cloud_vault_login(res->body.p, res->body.len, &token, &lease, &e)) != 0) {
