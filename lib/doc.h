@@ -186,6 +186,8 @@ int doc_parse_json(const char *buf, size_t len, const char *name, struct doc **o
 #define DOC_JSON_SORT_KEYS 0x8 /* sort map keys (Go's json.Marshal of a map) */
 /* VALS_ETYPE for NaN/Inf floats, which JSON cannot carry. */
 int doc_emit_json(const struct doc *d, struct dbuf *out, int flags);
+/* Indented like json.MarshalIndent(v, "", unit) (e.g. "\t", or some spaces). */
+int doc_emit_json_indent(const struct doc *d, struct dbuf *out, int flags, const char *unit);
 /* Append s as a JSON string literal. */
 int doc_json_quote(const char *s, size_t len, struct dbuf *out, int flags);
 

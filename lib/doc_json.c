@@ -479,19 +479,20 @@ int doc_json_quote(const char *s, size_t len, struct dbuf *out, int flags)
     return r != 0 ? r : dbuf_addc(out, '"');
 }
 
-static int emit_indent(struct dbuf *out, int flags, int level)
+/* A line break and `level` indentation units (nothing when the output is compact). */
+static int emit_indent(struct dbuf *out, const char *unit, int level)
 {
     int r = 0;
 
-    if (!(flags & DOC_JSON_PRETTY))
+    if (unit == NULL)
         return 0;
     r = dbuf_addc(out, '\n');
     for (int i = 0; i < level && r == 0; i++)
-        r = dbuf_adds(out, "  ");
+        r = dbuf_adds(out, unit);
     return r;
 }
 
-static int emit_json(const struct doc *d, struct dbuf *out, int flags, int level)
+static int emit_json(const struct doc *d, struct dbuf *out, int flags, const char *unit, int level)
 {
     char buf[400];
     int r = 0;
@@ -522,12 +523,12 @@ static int emit_json(const struct doc *d, struct dbuf *out, int flags, int level
                 r = dbuf_addc(out, ',');
             first = 0;
             if (r == 0)
-                r = emit_indent(out, flags, level + 1);
+                r = emit_indent(out, unit, level + 1);
             if (r == 0)
-                r = emit_json(d->v.list.items[i], out, flags, level + 1);
+                r = emit_json(d->v.list.items[i], out, flags, unit, level + 1);
         }
         if (r == 0 && !first)
-            r = emit_indent(out, flags, level);
+            r = emit_indent(out, unit, level);
         return r != 0 ? r : dbuf_addc(out, ']');
     }
     case DOC_MAP: {
@@ -544,16 +545,16 @@ static int emit_json(const struct doc *d, struct dbuf *out, int flags, int level
             if (i > 0)
                 r = dbuf_addc(out, ',');
             if (r == 0)
-                r = emit_indent(out, flags, level + 1);
+                r = emit_indent(out, unit, level + 1);
             if (r == 0)
                 r = doc_json_quote(k, klen, out, flags);
             if (r == 0)
-                r = dbuf_adds(out, (flags & DOC_JSON_PRETTY) ? ": " : ":");
+                r = dbuf_adds(out, unit != NULL ? ": " : ":");
             if (r == 0)
-                r = emit_json(p->val, out, flags, level + 1);
+                r = emit_json(p->val, out, flags, unit, level + 1);
         }
         if (r == 0 && n > 0)
-            r = emit_indent(out, flags, level);
+            r = emit_indent(out, unit, level);
         free(idx);
         return r != 0 ? r : dbuf_addc(out, '}');
     }
@@ -564,5 +565,10 @@ static int emit_json(const struct doc *d, struct dbuf *out, int flags, int level
 
 int doc_emit_json(const struct doc *d, struct dbuf *out, int flags)
 {
-    return emit_json(d, out, flags, 0);
+    return emit_json(d, out, flags, (flags & DOC_JSON_PRETTY) ? "  " : NULL, 0);
+}
+
+int doc_emit_json_indent(const struct doc *d, struct dbuf *out, int flags, const char *unit)
+{
+    return emit_json(d, out, flags, unit, 0);
 }

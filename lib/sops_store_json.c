@@ -69,90 +69,6 @@ int sops_json_load(const char *buf, size_t len, const char *name, struct doc_str
     return r;
 }
 
-/* A line break and the indentation of `level`. */
-static int indent(struct dbuf *out, const struct sops_layout *l, int level)
-{
-    int r = dbuf_addc(out, '\n');
-
-    for (int i = 0; i < level && r == 0; i++) {
-        if (l->json_indent < 0)
-            r = dbuf_addc(out, '\t');
-        else
-            for (int j = 0; j < l->json_indent && r == 0; j++)
-                r = dbuf_addc(out, ' ');
-    }
-    return r;
-}
-
-/* One value in json.Indent layout. */
-static int emit_value(const struct doc *d, const struct sops_layout *l, int level, struct dbuf *out,
-                      struct verr *e)
-{
-    char buf[400];
-    int r = 0, first = 1;
-
-    switch (d->type) {
-    case DOC_NULL:
-        return dbuf_adds(out, "null");
-    case DOC_BOOL:
-        return dbuf_adds(out, d->v.b ? "true" : "false");
-    case DOC_INT:
-        return dbuf_printf(out, "%lld", (long long)d->v.i);
-    case DOC_UINT:
-        return dbuf_printf(out, "%llu", (unsigned long long)d->v.u);
-    case DOC_FLOAT:
-        if (isnan(d->v.f) || isinf(d->v.f))
-            return verr_set(e, VALS_ETYPE, "JSON cannot hold NaN or infinite numbers");
-        doc_format_float_json(d->v.f, buf, sizeof(buf));
-        return dbuf_adds(out, buf);
-    case DOC_STR:
-        return doc_json_quote(d->v.s.ptr, d->v.s.len, out, 0);
-    case DOC_LIST:
-        r = dbuf_addc(out, '[');
-        for (size_t i = 0; i < d->v.list.len && r == 0; i++) {
-            if (d->v.list.items[i]->type == DOC_COMMENT)
-                continue;
-            if (!first)
-                r = dbuf_addc(out, ',');
-            first = 0;
-            if (r == 0)
-                r = indent(out, l, level + 1);
-            if (r == 0)
-                r = emit_value(d->v.list.items[i], l, level + 1, out, e);
-        }
-        if (r == 0 && !first)
-            r = indent(out, l, level);
-        return r != 0 ? r : dbuf_addc(out, ']');
-    case DOC_MAP:
-        r = dbuf_addc(out, '{');
-        for (size_t i = 0; i < d->v.map.len && r == 0; i++) {
-            const struct doc_pair *p = &d->v.map.items[i];
-            char tmp[64];
-            size_t klen;
-            const char *k;
-            if (p->key->type == DOC_COMMENT)
-                continue;
-            k = doc_key_text(p->key, tmp, sizeof(tmp), &klen);
-            if (!first)
-                r = dbuf_addc(out, ',');
-            first = 0;
-            if (r == 0)
-                r = indent(out, l, level + 1);
-            if (r == 0)
-                r = doc_json_quote(k, klen, out, 0);
-            if (r == 0)
-                r = dbuf_adds(out, ": ");
-            if (r == 0)
-                r = emit_value(p->val, l, level + 1, out, e);
-        }
-        if (r == 0 && !first)
-            r = indent(out, l, level);
-        return r != 0 ? r : dbuf_addc(out, '}');
-    default:
-        return 0;
-    }
-}
-
 int sops_json_emit(const struct doc_stream *docs, const struct doc *meta,
                    const struct sops_layout *l, struct dbuf *out, struct verr *e)
 {
@@ -178,7 +94,15 @@ int sops_json_emit(const struct doc_stream *docs, const struct doc *meta,
         view.v.map.items = items;
         view.v.map.len = root->v.map.len + 1;
     }
-    r = emit_value(&view, l, 0, out, e);
+    {
+        char unit[16];
+        int n = l->json_indent < 0 ? 1 : l->json_indent < 16 ? l->json_indent : 15;
+        memset(unit, l->json_indent < 0 ? '\t' : ' ', (size_t)n);
+        unit[n] = '\0';
+        r = doc_emit_json_indent(&view, out, 0, unit);
+        if (r == VALS_ETYPE)
+            verr_set(e, r, "JSON cannot hold NaN or infinite numbers");
+    }
     if (r == 0 && l->json_newline)
         r = dbuf_addc(out, '\n');
     if (items != NULL) {
