@@ -256,7 +256,11 @@ int doc_str_set(struct doc *d, const char *s, size_t len)
     p[len] = '\0';
     if (d->type == DOC_STR || d->type == DOC_COMMENT)
         secure_free(d->v.s.ptr, d->v.s.len);
-    d->type = DOC_STR;
+    if (d->type != DOC_COMMENT) {
+        /* a comment keeps its place (inline or not); a string's old quoting may not fit */
+        d->type = DOC_STR;
+        d->style = DOC_STYLE_ANY;
+    }
     d->v.s.ptr = p;
     d->v.s.len = len;
     return 0;

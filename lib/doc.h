@@ -110,7 +110,8 @@ struct doc *doc_map_get(const struct doc *map, const char *key, size_t keylen);
 struct doc *doc_map_getz(const struct doc *map, const char *key);
 /* Remove a key; returns 1 when something was removed. */
 int doc_map_del(struct doc *map, const char *key);
-/* Replace the string of a DOC_STR node (copies; zeroes the old value). */
+/* Replace the text of a node (copies; zeroes the old text): a comment stays a comment,
+ * anything else becomes a string with no particular quoting style. */
 int doc_str_set(struct doc *d, const char *s, size_t len);
 /* Take the value out of a container slot, leaving NULL there (used by rewriters). */
 

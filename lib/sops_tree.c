@@ -220,26 +220,6 @@ static void path_pop(struct walker *k)
         k->aad.p[k->aad.len] = '\0';
 }
 
-/* Replace the text of a string or comment node, keeping its type. */
-static int node_set_text(struct doc *d, const char *s, size_t len)
-{
-    char *p = malloc(len + 1);
-
-    if (p == NULL)
-        return VALS_ENOMEM;
-    memcpy(p, s, len);
-    p[len] = '\0';
-    if (d->type == DOC_STR || d->type == DOC_COMMENT)
-        secure_free(d->v.s.ptr, d->v.s.len);
-    if (d->type != DOC_COMMENT) {
-        d->type = DOC_STR;
-        d->style = DOC_STYLE_ANY; /* a comment keeps its place (inline or not) */
-    }
-    d->v.s.ptr = p;
-    d->v.s.len = len;
-    return 0;
-}
-
 /* Move the content of `src` into `dst` (the node in the tree), freeing src's shell. */
 static void node_replace(struct doc *dst, struct doc *src)
 {
@@ -284,7 +264,7 @@ static int leaf_encrypt(struct walker *k, struct doc *d, int is_comment)
     r = sops_value_encrypt(k->w->key, iv, ivlen, k->pt.p ? k->pt.p : "", k->pt.len, aad, aadlen, t,
                            &out);
     if (r == 0)
-        r = node_set_text(d, out.p, out.len);
+        r = doc_str_set(d, out.p, out.len);
     dbuf_free(&out);
     return r;
 }
@@ -308,7 +288,7 @@ static int leaf_decrypt(struct walker *k, struct doc *d, int is_comment)
                                &ivlen, "comment", &ignore) == 0) {
             r = sops_ivcache_put(k->w->ivs, aad, aadlen, k->pt.p, k->pt.len, iv, ivlen);
             if (r == 0)
-                r = node_set_text(d, k->pt.p ? k->pt.p : "", k->pt.len);
+                r = doc_str_set(d, k->pt.p ? k->pt.p : "", k->pt.len);
         }
         return r;
     }
