@@ -113,7 +113,6 @@ int doc_map_del(struct doc *map, const char *key);
 /* Replace the text of a node (copies; zeroes the old text): a comment stays a comment,
  * anything else becomes a string with no particular quoting style. */
 int doc_str_set(struct doc *d, const char *s, size_t len);
-/* Take the value out of a container slot, leaving NULL there (used by rewriters). */
 
 void doc_free(struct doc *d);
 struct doc *doc_copy(const struct doc *d);

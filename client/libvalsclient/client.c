@@ -318,13 +318,14 @@ int vals_call(struct vals_client *c, const char *method, const char *params, siz
     msgpack_sbuffer_destroy(&sb);
     if (rc != 0)
         return fail(err, VALS_ECONNECT, "%s: lost the connection to valsd", method);
+    /* the scanner resumes where it stopped as more bytes arrive (no rescans) */
+    struct rpc_scanner scan;
+    rpc_scanner_reset(&scan);
     for (;;) {
-        struct rpc_scanner scan;
         struct verr e = {0};
         size_t msglen = 0;
         int s;
 
-        rpc_scanner_reset(&scan);
         s = c->in.len > 0 ? rpc_scan(&scan, c->in.p, c->in.len, &c->limits, &msglen, &e) : 0;
         if (s < 0)
             return fail(err, VALS_EBAD_REQUEST, "%s: bad reply from valsd: %s", method, e.msg);
@@ -378,6 +379,7 @@ int vals_call(struct vals_client *c, const char *method, const char *params, siz
             memmove(c->in.p, c->in.p + msglen, c->in.len - msglen);
             c->in.len -= msglen;
             secure_zero(c->in.p + c->in.len, msglen);
+            rpc_scanner_reset(&scan);
             continue;
         }
         {
