@@ -16,6 +16,7 @@
 #include "cmd.h"
 #include "lib/dbuf.h"
 #include "lib/doc.h"
+#include "lib/local_refs.h"
 #include "rmk-funcs.h"
 #include "template/sprig.h"
 #include "template/tmpl.h"
@@ -31,31 +32,6 @@ static const struct render_lib {
     {rmk_funcs, &rmk_nfuncs},
     {NULL, NULL},
 };
-
-/* Read a whole file ("-" is stdin) into b. */
-static int read_file(const char *path, struct dbuf *b, struct verr *e)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    char chunk[65536];
-    size_t n;
-    int r = 0;
-
-    if (f == NULL)
-        return verr_set(e, VALS_EIO, "open %s: %s", path, strerror(errno));
-    dbuf_init(b, RENDER_MAX_FILE);
-    while (r == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        r = dbuf_add(b, chunk, n);
-    if (r == VALS_ETOO_LARGE)
-        verr_set(e, r, "read %s: larger than %zu bytes", path, RENDER_MAX_FILE);
-    else if (r != 0)
-        verr_set(e, r, "read %s: %s", path, vals_strerror(r));
-    else if (ferror(f))
-        r = verr_set(e, VALS_EIO, "read %s: %s", path, strerror(errno));
-    secure_zero(chunk, sizeof(chunk));
-    if (f != stdin)
-        fclose(f);
-    return r;
-}
 
 /* Does s end with suffix? */
 static int ends_with(const char *s, const char *suffix)
@@ -73,7 +49,7 @@ static int load_data(const char *path, struct doc **out, struct verr *e)
     int r;
 
     *out = NULL;
-    r = read_file(path, &b, e);
+    r = local_read_file(path, RENDER_MAX_FILE, &b, e);
     if (r != 0)
         goto out;
     if (ends_with(path, ".json")) {
@@ -158,7 +134,7 @@ static int cmd_template_render_exec(int argc, char **argv)
         }
     }
     tmpl_set_userdata(t, &fctx);
-    if (read_file(path, &text, &e) != 0 ||
+    if (local_read_file(path, RENDER_MAX_FILE, &text, &e) != 0 ||
         (data_path != NULL && load_data(data_path, &data, &e) != 0)) {
         cmd_error(&cmd_template_render_entry, "%s", verr_text(&e));
         goto out;

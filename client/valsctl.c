@@ -158,25 +158,6 @@ static int has_children(const struct doc *d)
     return 0;
 }
 
-static int read_input(const char *file, struct dbuf *buf, struct verr *e)
-{
-    if (strcmp(file, "-") != 0)
-        return local_read_file(file, 256u << 20, buf, e);
-    for (;;) {
-        size_t n;
-        if (dbuf_reserve(buf, 65536) != 0)
-            return verr_set(e, VALS_ETOO_LARGE, "<stdin>: input too large");
-        n = fread(buf->p + buf->len, 1, 65536, stdin);
-        buf->len += n;
-        buf->p[buf->len] = '\0';
-        if (n == 0)
-            break;
-    }
-    if (ferror(stdin))
-        return verr_set(e, VALS_EIO, "<stdin>: %s", strerror(errno));
-    return 0;
-}
-
 static int cmd_eval(struct global *g, int argc, char **argv)
 {
     static const struct option opts[] = {{"file", required_argument, NULL, 'f'},
@@ -212,7 +193,7 @@ static int cmd_eval(struct global *g, int argc, char **argv)
         fprintf(stderr, "valsctl eval: usage: valsctl eval -f FILE|- [-o yaml|json] [--inline]\n");
         return EXIT_USAGE;
     }
-    if ((rc = read_input(file, &in, &e)) != 0 ||
+    if ((rc = local_read_file(file, 256u << 20, &in, &e)) != 0 ||
         (rc = doc_parse_yaml(in.p, in.len, strcmp(file, "-") ? file : "<stdin>", DOC_YAML_COMMENTS,
                              &st, &e)) != 0) {
         fprintf(stderr, "valsctl eval: %s\n", verr_text(&e));
@@ -268,7 +249,7 @@ static int resolve_env_map(struct global *g, const char *file, struct doc **out,
     int rc;
 
     *out = NULL;
-    if ((rc = read_input(file, &in, e)) != 0 ||
+    if ((rc = local_read_file(file, 256u << 20, &in, e)) != 0 ||
         (rc = doc_parse_yaml(in.p, in.len, strcmp(file, "-") ? file : "<stdin>", 0, &st, e)) != 0)
         goto out;
     if (st.len != 1 || st.docs[0]->type != DOC_MAP) {

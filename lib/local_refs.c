@@ -286,9 +286,11 @@ int local_file_path(const struct ref *r, const char *cwd, char **path, struct ve
 int local_read_file(const char *path, size_t max, struct dbuf *out, struct verr *e)
 {
     struct stat st;
-    int fd, rc = 0;
+    int fd, rc = 0, is_stdin = strcmp(path, "-") == 0;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (is_stdin)
+        path = "<stdin>";
+    fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return verr_set(e,
                         errno == ENOENT   ? VALS_ENOT_FOUND
@@ -324,7 +326,8 @@ int local_read_file(const char *path, size_t max, struct dbuf *out, struct verr 
     if (out->p == NULL)
         rc = dbuf_reserve(out, 0);
 out:
-    close(fd);
+    if (!is_stdin)
+        close(fd);
     return rc;
 }
 

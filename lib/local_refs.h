@@ -39,7 +39,8 @@ int local_file_path(const struct ref *r, const char *cwd, char **path, struct ve
  * document, which must be a mapping (an empty file is {}). */
 int local_file(const struct ref *r, const char *path, int map_mode, struct doc **out,
                struct verr *e);
-/* Read a whole file (at most `max` bytes) into out. Errors name the path. */
+/* Read a whole file (at most `max` bytes) into out; "-" reads standard input. Errors name
+ * the path. */
 int local_read_file(const char *path, size_t max, struct dbuf *out, struct verr *e);
 /* Parse bytes as the mapping of a map-mode fetch (first YAML document; {} when empty). */
 int local_parse_map(const char *buf, size_t len, const char *name, struct doc **out,
